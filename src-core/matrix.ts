@@ -1,0 +1,129 @@
+/**
+ * The dense matrix of the core, in the course's layout: examples are columns, so a
+ * data matrix X is (n_x, m) and a weight matrix W[l] is (n[l], n[l-1]).
+ *
+ * Storage is row-major (C order, as NumPy's default), in a Float64Array (the
+ * default) or a Float32Array. A Matrix is a thin view: it owns its typed array and
+ * has no methods that compute; arithmetic lives in kernels.ts.
+ */
+
+export type Precision = 'float64' | 'float32';
+export type FloatArray = Float64Array | Float32Array;
+
+/** An error about the shapes of matrices, naming every shape involved. */
+export class ShapeError extends Error {
+  override name = 'ShapeError';
+}
+
+export class Matrix {
+  readonly rows: number;
+  readonly cols: number;
+  readonly data: FloatArray;
+
+  constructor(rows: number, cols: number, data: FloatArray) {
+    if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {
+      throw new ShapeError(`invalid matrix shape (${rows}, ${cols})`);
+    }
+    if (data.length !== rows * cols) {
+      throw new ShapeError(
+        `a (${rows}, ${cols}) matrix needs ${rows * cols} values, got ${data.length}`,
+      );
+    }
+    this.rows = rows;
+    this.cols = cols;
+    this.data = data;
+  }
+
+  /** A matrix of zeros. */
+  static zeros(rows: number, cols: number, precision: Precision = 'float64'): Matrix {
+    return new Matrix(rows, cols, allocate(rows * cols, precision));
+  }
+
+  /** A matrix holding a copy of `values`, given in row-major order. */
+  static from(
+    rows: number,
+    cols: number,
+    values: ArrayLike<number>,
+    precision: Precision = 'float64',
+  ): Matrix {
+    if (values.length !== rows * cols) {
+      throw new ShapeError(
+        `a (${rows}, ${cols}) matrix needs ${rows * cols} values, got ${values.length}`,
+      );
+    }
+    const data = allocate(rows * cols, precision);
+    data.set(values);
+    return new Matrix(rows, cols, data);
+  }
+
+  /** A matrix from nested arrays, one inner array per row. */
+  static fromRows(rows: readonly (readonly number[])[], precision: Precision = 'float64'): Matrix {
+    const cols = rows.length === 0 ? 0 : rows[0].length;
+    const data = allocate(rows.length * cols, precision);
+    rows.forEach((row, i) => {
+      if (row.length !== cols) {
+        throw new ShapeError(`row ${i} has ${row.length} values, row 0 has ${cols}`);
+      }
+      data.set(row, i * cols);
+    });
+    return new Matrix(rows.length, cols, data);
+  }
+
+  get precision(): Precision {
+    return this.data instanceof Float32Array ? 'float32' : 'float64';
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  /** The shape as NumPy prints it, e.g. "(4, 2)". */
+  get shapeText(): string {
+    return `(${this.rows}, ${this.cols})`;
+  }
+
+  get(i: number, j: number): number {
+    return this.data[i * this.cols + j];
+  }
+
+  set(i: number, j: number, value: number): void {
+    this.data[i * this.cols + j] = value;
+  }
+
+  clone(): Matrix {
+    return new Matrix(this.rows, this.cols, this.data.slice());
+  }
+
+  /** A copy in the given precision (the same object if it already is). */
+  as(precision: Precision): Matrix {
+    if (precision === this.precision) return this;
+    return Matrix.from(this.rows, this.cols, this.data, precision);
+  }
+
+  /** Nested arrays, one per row: for JSON and tests. */
+  toRows(): number[][] {
+    const out: number[][] = [];
+    for (let i = 0; i < this.rows; i++) {
+      out.push(Array.from(this.data.subarray(i * this.cols, (i + 1) * this.cols)));
+    }
+    return out;
+  }
+}
+
+export function allocate(length: number, precision: Precision): FloatArray {
+  return precision === 'float32' ? new Float32Array(length) : new Float64Array(length);
+}
+
+/** Throws a ShapeError naming `what`, the expected and the actual shape, when they differ. */
+export function assertShape(m: Matrix, rows: number, cols: number, what: string): void {
+  if (m.rows !== rows || m.cols !== cols) {
+    throw new ShapeError(`${what}: expected shape (${rows}, ${cols}), got ${m.shapeText}`);
+  }
+}
+
+/** Throws a ShapeError when two matrices that must match in shape do not. */
+export function assertSameShape(a: Matrix, b: Matrix, what: string): void {
+  if (a.rows !== b.rows || a.cols !== b.cols) {
+    throw new ShapeError(`${what}: shapes ${a.shapeText} and ${b.shapeText} differ`);
+  }
+}
