@@ -16,3 +16,5 @@ declare class TextEncoder {
 }
 
 declare const performance: { now(): number };
+
+declare function setTimeout(callback: () => void, ms?: number): unknown;

@@ -1,0 +1,36 @@
+/**
+ * Hidden-layer activations. Each is a small object with `forward` (A = g(Z)) and
+ * `backward` (dZ = dA ⊙ g'(Z)); adding one is one object and one table entry.
+ */
+import type { FloatArray } from './matrix';
+import * as k from './kernels';
+
+export type ActivationName = 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu';
+
+export interface Activation {
+  readonly name: ActivationName;
+  forward(Z: FloatArray, A: FloatArray): void;
+  backward(dA: FloatArray, Z: FloatArray, A: FloatArray, dZ: FloatArray): void;
+}
+
+/** The leaky relu's slope for negative inputs, unless the config says otherwise. */
+export const DEFAULT_LEAKY_SLOPE = 0.01;
+
+export function makeActivation(name: ActivationName, leakySlope = DEFAULT_LEAKY_SLOPE): Activation {
+  switch (name) {
+    case 'sigmoid':
+      return { name, forward: k.sigmoidForward, backward: (dA, _Z, A, dZ) => k.sigmoidBackward(dA, A, dZ) };
+    case 'tanh':
+      return { name, forward: k.tanhForward, backward: (dA, _Z, A, dZ) => k.tanhBackward(dA, A, dZ) };
+    case 'relu':
+      return { name, forward: (Z, A) => k.reluForward(Z, A, 0), backward: (dA, Z, _A, dZ) => k.reluBackward(dA, Z, dZ, 0) };
+    case 'leaky_relu':
+      return {
+        name,
+        forward: (Z, A) => k.reluForward(Z, A, leakySlope),
+        backward: (dA, Z, _A, dZ) => k.reluBackward(dA, Z, dZ, leakySlope),
+      };
+  }
+}
+
+export const ACTIVATION_NAMES: readonly ActivationName[] = ['sigmoid', 'tanh', 'relu', 'leaky_relu'];

@@ -1,0 +1,283 @@
+/**
+ * The numeric kernels of the core: every matrix product and every loop over a
+ * whole matrix that the network needs goes through this module, so that a faster
+ * implementation (SIMD WebAssembly) can replace it without touching the rest.
+ *
+ * Conventions, as in BLAS: C = alpha · op(A) · op(B) + beta · C, all matrices
+ * row-major. `NN` is A·B, `NT` is A·Bᵀ, `TN` is Aᵀ·B. Outputs are written into
+ * caller-owned matrices so that the training loop allocates nothing.
+ *
+ * These plain TypeScript kernels are the reference implementation: keep them
+ * simple and correct first, fast second.
+ */
+import { type FloatArray, Matrix, ShapeError } from './matrix';
+
+function checkProduct(
+  what: string,
+  m: number,
+  k1: number,
+  k2: number,
+  n: number,
+  A: Matrix,
+  B: Matrix,
+  C: Matrix,
+): void {
+  if (k1 !== k2 || C.rows !== m || C.cols !== n) {
+    throw new ShapeError(
+      `${what}: cannot multiply ${A.shapeText} by ${B.shapeText} into ${C.shapeText}`,
+    );
+  }
+}
+
+function prepareOutput(C: FloatArray, beta: number): void {
+  if (beta === 0) C.fill(0);
+  else if (beta !== 1) for (let i = 0; i < C.length; i++) C[i] *= beta;
+}
+
+/** C = alpha · A · B + beta · C, for A (m, k), B (k, n), C (m, n). */
+export function gemmNN(A: Matrix, B: Matrix, C: Matrix, alpha = 1, beta = 0): void {
+  const m = A.rows;
+  const k = A.cols;
+  const n = B.cols;
+  checkProduct('gemmNN', m, k, B.rows, n, A, B, C);
+  const a = A.data;
+  const b = B.data;
+  const c = C.data;
+  prepareOutput(c, beta);
+  // i-k-j order: the inner loop runs along contiguous rows of B and C. Rows of C
+  // are taken four at a time so that each row of B is read once per four.
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const c0 = i * n;
+    const c1 = c0 + n;
+    const c2 = c1 + n;
+    const c3 = c2 + n;
+    for (let p = 0; p < k; p++) {
+      const a0 = alpha * a[i * k + p];
+      const a1 = alpha * a[(i + 1) * k + p];
+      const a2 = alpha * a[(i + 2) * k + p];
+      const a3 = alpha * a[(i + 3) * k + p];
+      const bp = p * n;
+      for (let j = 0; j < n; j++) {
+        const bv = b[bp + j];
+        c[c0 + j] += a0 * bv;
+        c[c1 + j] += a1 * bv;
+        c[c2 + j] += a2 * bv;
+        c[c3 + j] += a3 * bv;
+      }
+    }
+  }
+  for (; i < m; i++) {
+    const ci = i * n;
+    for (let p = 0; p < k; p++) {
+      const ai = alpha * a[i * k + p];
+      const bp = p * n;
+      for (let j = 0; j < n; j++) c[ci + j] += ai * b[bp + j];
+    }
+  }
+}
+
+/** C = alpha · A · Bᵀ + beta · C, for A (m, k), B (n, k), C (m, n). */
+export function gemmNT(A: Matrix, B: Matrix, C: Matrix, alpha = 1, beta = 0): void {
+  const m = A.rows;
+  const k = A.cols;
+  const n = B.rows;
+  checkProduct('gemmNT', m, k, B.cols, n, A, B, C);
+  const a = A.data;
+  const b = B.data;
+  const c = C.data;
+  // Each entry is a dot product of two contiguous rows; four rows of A share
+  // each row of B.
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const a0 = i * k;
+    const a1 = a0 + k;
+    const a2 = a1 + k;
+    const a3 = a2 + k;
+    for (let j = 0; j < n; j++) {
+      const bj = j * k;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let p = 0; p < k; p++) {
+        const bv = b[bj + p];
+        s0 += a[a0 + p] * bv;
+        s1 += a[a1 + p] * bv;
+        s2 += a[a2 + p] * bv;
+        s3 += a[a3 + p] * bv;
+      }
+      store(c, i * n + j, alpha * s0, beta);
+      store(c, (i + 1) * n + j, alpha * s1, beta);
+      store(c, (i + 2) * n + j, alpha * s2, beta);
+      store(c, (i + 3) * n + j, alpha * s3, beta);
+    }
+  }
+  for (; i < m; i++) {
+    const ai = i * k;
+    for (let j = 0; j < n; j++) {
+      const bj = j * k;
+      let s = 0;
+      for (let p = 0; p < k; p++) s += a[ai + p] * b[bj + p];
+      store(c, i * n + j, alpha * s, beta);
+    }
+  }
+}
+
+function store(c: FloatArray, index: number, value: number, beta: number): void {
+  c[index] = beta === 0 ? value : value + beta * c[index];
+}
+
+/** C = alpha · Aᵀ · B + beta · C, for A (k, m), B (k, n), C (m, n). */
+export function gemmTN(A: Matrix, B: Matrix, C: Matrix, alpha = 1, beta = 0): void {
+  const k = A.rows;
+  const m = A.cols;
+  const n = B.cols;
+  checkProduct('gemmTN', m, k, B.rows, n, A, B, C);
+  const a = A.data;
+  const b = B.data;
+  const c = C.data;
+  prepareOutput(c, beta);
+  // p-i-j order: row p of A scales row p of B into every row of C.
+  for (let p = 0; p < k; p++) {
+    const ap = p * m;
+    const bp = p * n;
+    for (let i = 0; i < m; i++) {
+      const av = alpha * a[ap + i];
+      if (av === 0) continue;
+      const ci = i * n;
+      for (let j = 0; j < n; j++) c[ci + j] += av * b[bp + j];
+    }
+  }
+}
+
+/** Z += b broadcast along columns, for Z (n, m) and b (n, 1): the `+ b` of Z = W·A + b. */
+export function addColumn(Z: Matrix, b: Matrix): void {
+  if (b.rows !== Z.rows || b.cols !== 1) {
+    throw new ShapeError(`addColumn: cannot add ${b.shapeText} to each column of ${Z.shapeText}`);
+  }
+  const z = Z.data;
+  const m = Z.cols;
+  for (let i = 0; i < Z.rows; i++) {
+    const bi = b.data[i];
+    const row = i * m;
+    for (let j = 0; j < m; j++) z[row + j] += bi;
+  }
+}
+
+/** out = alpha · Σ_j A[:, j], the row sums as an (n, 1) column: db = 1/m · Σ dZ. */
+export function sumRows(A: Matrix, out: Matrix, alpha = 1): void {
+  if (out.rows !== A.rows || out.cols !== 1) {
+    throw new ShapeError(`sumRows: cannot sum the rows of ${A.shapeText} into ${out.shapeText}`);
+  }
+  const a = A.data;
+  const m = A.cols;
+  for (let i = 0; i < A.rows; i++) {
+    let s = 0;
+    const row = i * m;
+    for (let j = 0; j < m; j++) s += a[row + j];
+    out.data[i] = alpha * s;
+  }
+}
+
+/** Σ x², over the whole array: the squared Frobenius norm, for L2 regularization. */
+export function sumSquares(x: FloatArray): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+  return s;
+}
+
+/** y += alpha · x, elementwise. */
+export function axpy(alpha: number, x: FloatArray, y: FloatArray): void {
+  if (x.length !== y.length) {
+    throw new ShapeError(`axpy: lengths ${x.length} and ${y.length} differ`);
+  }
+  for (let i = 0; i < x.length; i++) y[i] += alpha * x[i];
+}
+
+/** out = x ⊙ y, elementwise (out may alias x or y). */
+export function multiply(x: FloatArray, y: FloatArray, out: FloatArray): void {
+  if (x.length !== y.length || out.length !== x.length) {
+    throw new ShapeError(`multiply: lengths ${x.length}, ${y.length} and ${out.length} differ`);
+  }
+  for (let i = 0; i < x.length; i++) out[i] = x[i] * y[i];
+}
+
+/** Whether every value is finite (no NaN, no ±Infinity). */
+export function allFinite(x: FloatArray): boolean {
+  for (let i = 0; i < x.length; i++) {
+    // x - x is NaN exactly when x is NaN or infinite.
+    if (x[i] - x[i] !== 0) return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// Activation functions and their derivatives, over whole arrays. Backward forms
+// compute dZ = dA ⊙ g'(Z), using whichever of Z or A gives g' most cheaply.
+
+/** A = 1 / (1 + e^(−Z)). */
+export function sigmoidForward(Z: FloatArray, A: FloatArray): void {
+  for (let i = 0; i < Z.length; i++) A[i] = 1 / (1 + Math.exp(-Z[i]));
+}
+
+/** dZ = dA ⊙ A ⊙ (1 − A). */
+export function sigmoidBackward(dA: FloatArray, A: FloatArray, dZ: FloatArray): void {
+  for (let i = 0; i < A.length; i++) {
+    const a = A[i];
+    dZ[i] = dA[i] * a * (1 - a);
+  }
+}
+
+/** A = tanh(Z). */
+export function tanhForward(Z: FloatArray, A: FloatArray): void {
+  for (let i = 0; i < Z.length; i++) A[i] = Math.tanh(Z[i]);
+}
+
+/** dZ = dA ⊙ (1 − A²). */
+export function tanhBackward(dA: FloatArray, A: FloatArray, dZ: FloatArray): void {
+  for (let i = 0; i < A.length; i++) {
+    const a = A[i];
+    dZ[i] = dA[i] * (1 - a * a);
+  }
+}
+
+/** A = max(slope · Z, Z): relu for slope 0, leaky relu otherwise. */
+export function reluForward(Z: FloatArray, A: FloatArray, slope = 0): void {
+  for (let i = 0; i < Z.length; i++) {
+    const z = Z[i];
+    A[i] = z > 0 ? z : slope * z;
+  }
+}
+
+/** dZ = dA where Z > 0, slope · dA elsewhere (the course sets dZ[Z <= 0] = 0). */
+export function reluBackward(dA: FloatArray, Z: FloatArray, dZ: FloatArray, slope = 0): void {
+  for (let i = 0; i < Z.length; i++) dZ[i] = Z[i] > 0 ? dA[i] : slope * dA[i];
+}
+
+/** A = Z. */
+export function copyInto(Z: FloatArray, A: FloatArray): void {
+  A.set(Z);
+}
+
+/**
+ * Column-wise softmax of Z (k, m) into A: each column minus its maximum, so that
+ * exp never overflows.
+ */
+export function softmaxColumns(Z: Matrix, A: Matrix): void {
+  const k = Z.rows;
+  const m = Z.cols;
+  const z = Z.data;
+  const a = A.data;
+  for (let j = 0; j < m; j++) {
+    let max = -Infinity;
+    for (let i = 0; i < k; i++) max = Math.max(max, z[i * m + j]);
+    let sum = 0;
+    for (let i = 0; i < k; i++) {
+      const e = Math.exp(z[i * m + j] - max);
+      a[i * m + j] = e;
+      sum += e;
+    }
+    for (let i = 0; i < k; i++) a[i * m + j] /= sum;
+  }
+}

@@ -1,0 +1,298 @@
+/**
+ * An L-layer fully-connected network in the course's notation:
+ *   Z[l] = W[l]·A[l-1] + b[l],   A[l] = g[l](Z[l]),   A[0] = X (n_x, m).
+ * Hidden layers use one of the activations; the last layer is an output layer
+ * paired with its loss (see outputs.ts).
+ *
+ * The network owns its parameters (W[l], b[l]) and gradients (dW[l], db[l]).
+ * Forward and backward passes work in a Workspace of per-layer buffers sized for
+ * one batch size, so that the training loop allocates nothing per iteration.
+ * Arrays are indexed from 0: W[0] is the course's W1.
+ */
+import { type Activation, type ActivationName, makeActivation, DEFAULT_LEAKY_SLOPE } from './activations';
+import * as k from './kernels';
+import { Matrix, type Precision, ShapeError, assertShape } from './matrix';
+import { OUTPUT_LAYERS, type OutputLayer, type OutputName } from './outputs';
+
+export interface Architecture {
+  /** Layer sizes [n_x, n_1, …, n_y]. */
+  sizes: number[];
+  /** One activation per hidden layer (sizes.length − 2 of them). */
+  activations: ActivationName[];
+  output: OutputName;
+  leakySlope?: number;
+  precision?: Precision;
+}
+
+/** Where dropout masks come from: a fresh (rows·cols) array of uniform [0, 1) draws. */
+export type UniformSource = (count: number) => Float64Array;
+
+export interface ForwardOptions {
+  /** Keep probability per hidden layer (1 = no dropout). Training only. */
+  keepProb?: readonly number[];
+  /** Uniform draws for the dropout masks, one call per hidden layer in order. */
+  uniform?: UniformSource;
+  /** Fixed 0/1 masks per hidden layer instead of drawing them (for tests). */
+  masks?: readonly (Matrix | null)[];
+}
+
+/** Per-layer buffers for one batch size m. */
+export class Workspace {
+  readonly m: number;
+  /** Z[l] and A[l] for l = 0…L−1 (A[l] is the course's A[l+1]). */
+  readonly Z: Matrix[];
+  readonly A: Matrix[];
+  /** dZ[l]; also used as dA[l] before the activation's backward. */
+  readonly dZ: Matrix[];
+  readonly dA: Matrix[];
+  /** The dropout masks of the last forward pass, already divided by keep_prob (null: none). */
+  readonly D: (Matrix | null)[];
+  /** Storage for those masks, allocated on first use. */
+  readonly maskBuffers: (Matrix | null)[];
+
+  constructor(sizes: number[], m: number, precision: Precision) {
+    this.m = m;
+    const layers = sizes.slice(1);
+    this.Z = layers.map((n) => Matrix.zeros(n, m, precision));
+    this.A = layers.map((n) => Matrix.zeros(n, m, precision));
+    this.dZ = layers.map((n) => Matrix.zeros(n, m, precision));
+    this.dA = layers.map((n) => Matrix.zeros(n, m, precision));
+    this.D = layers.map(() => null);
+    this.maskBuffers = layers.map(() => null);
+  }
+}
+
+export class Network {
+  readonly sizes: number[];
+  readonly activations: Activation[];
+  readonly output: OutputLayer;
+  readonly precision: Precision;
+  /** W[l] (n[l+1], n[l]) and b[l] (n[l+1], 1). */
+  readonly W: Matrix[];
+  readonly b: Matrix[];
+  readonly dW: Matrix[];
+  readonly db: Matrix[];
+  private workspaces = new Map<number, Workspace>();
+
+  constructor(arch: Architecture) {
+    const { sizes, activations, output } = arch;
+    if (sizes.length < 2 || sizes.some((n) => !Number.isInteger(n) || n < 1)) {
+      throw new ShapeError(`layer sizes must be at least two positive integers, got [${sizes.join(', ')}]`);
+    }
+    if (activations.length !== sizes.length - 2) {
+      throw new ShapeError(
+        `${sizes.length - 2} hidden layers need as many activations, got ${activations.length}`,
+      );
+    }
+    this.sizes = [...sizes];
+    this.precision = arch.precision ?? 'float64';
+    const slope = arch.leakySlope ?? DEFAULT_LEAKY_SLOPE;
+    this.activations = activations.map((a) => makeActivation(a, slope));
+    this.output = OUTPUT_LAYERS[output];
+    const p = this.precision;
+    const shapes = sizes.slice(1).map((n, l) => [n, sizes[l]] as const);
+    this.W = shapes.map(([n, nPrev]) => Matrix.zeros(n, nPrev, p));
+    this.b = shapes.map(([n]) => Matrix.zeros(n, 1, p));
+    this.dW = shapes.map(([n, nPrev]) => Matrix.zeros(n, nPrev, p));
+    this.db = shapes.map(([n]) => Matrix.zeros(n, 1, p));
+  }
+
+  /** Number of layers with parameters (the course's L). */
+  get depth(): number {
+    return this.W.length;
+  }
+
+  get inputSize(): number {
+    return this.sizes[0];
+  }
+
+  get outputSize(): number {
+    return this.sizes[this.sizes.length - 1];
+  }
+
+  get architecture(): Architecture {
+    return {
+      sizes: [...this.sizes],
+      activations: this.activations.map((a) => a.name),
+      output: this.output.name,
+      precision: this.precision,
+    };
+  }
+
+  /** The parameters in the course's order: W1, b1, W2, b2, … */
+  parameters(): { name: string; value: Matrix; grad: Matrix }[] {
+    return this.W.flatMap((W, l) => [
+      { name: `W${l + 1}`, value: W, grad: this.dW[l] },
+      { name: `b${l + 1}`, value: this.b[l], grad: this.db[l] },
+    ]);
+  }
+
+  /** Total number of trainable values. */
+  get parameterCount(): number {
+    return this.parameters().reduce((s, p) => s + p.value.size, 0);
+  }
+
+  /** Sets W[l] and b[l] from arrays of the right shapes (copies; converts precision). */
+  setParameters(W: Matrix[], b: Matrix[]): void {
+    if (W.length !== this.depth || b.length !== this.depth) {
+      throw new ShapeError(`the network has ${this.depth} layers, got ${W.length} weights and ${b.length} biases`);
+    }
+    W.forEach((w, l) => {
+      assertShape(w, this.W[l].rows, this.W[l].cols, `W${l + 1}`);
+      this.W[l].data.set(w.data);
+    });
+    b.forEach((bl, l) => {
+      assertShape(bl, this.b[l].rows, 1, `b${l + 1}`);
+      this.b[l].data.set(bl.data);
+    });
+  }
+
+  /** The workspace for batch size m, created on first use. */
+  workspace(m: number): Workspace {
+    let ws = this.workspaces.get(m);
+    if (!ws) {
+      // Mini-batch training needs two sizes (full and last batch) plus the
+      // evaluation sets; more than a handful means a caller varies m freely.
+      if (this.workspaces.size >= 8) this.workspaces.clear();
+      ws = new Workspace(this.sizes, m, this.precision);
+      this.workspaces.set(m, ws);
+    }
+    return ws;
+  }
+
+  /** Forward pass over X (n_x, m); returns A[L] (n_y, m), a buffer of the workspace. */
+  forward(X: Matrix, options: ForwardOptions = {}): Matrix {
+    assertShape(X, this.inputSize, X.cols, 'X');
+    const ws = this.workspace(X.cols);
+    let Aprev = X;
+    for (let l = 0; l < this.depth; l++) {
+      const Z = ws.Z[l];
+      const A = ws.A[l];
+      k.gemmNN(this.W[l], Aprev, Z);
+      k.addColumn(Z, this.b[l]);
+      if (l === this.depth - 1) {
+        this.output.forward(Z, A);
+      } else {
+        this.activations[l].forward(Z.data, A.data);
+        ws.D[l] = this.dropout(l, A, options);
+      }
+      Aprev = A;
+    }
+    return ws.A[this.depth - 1];
+  }
+
+  /** Applies inverted dropout to hidden activation A of layer l; returns the scaled mask. */
+  private dropout(l: number, A: Matrix, options: ForwardOptions): Matrix | null {
+    const keep = options.keepProb?.[l] ?? 1;
+    const fixed = options.masks?.[l] ?? null;
+    if (keep >= 1 && !fixed) return null;
+    const ws = this.workspace(A.cols);
+    const D = (ws.maskBuffers[l] ??= Matrix.zeros(A.rows, A.cols, this.precision));
+    const d = D.data;
+    if (fixed) {
+      assertShape(fixed, A.rows, A.cols, `dropout mask ${l + 1}`);
+      for (let i = 0; i < d.length; i++) d[i] = fixed.data[i] / keep;
+    } else {
+      if (!options.uniform) throw new Error('dropout needs a source of random numbers');
+      const u = options.uniform(d.length);
+      // The course: D = rand(...) < keep_prob; A = A * D; A = A / keep_prob.
+      for (let i = 0; i < d.length; i++) d[i] = u[i] < keep ? 1 / keep : 0;
+    }
+    k.multiply(A.data, d, A.data);
+    return D;
+  }
+
+  /**
+   * The cost of the last forward pass against targets Y: the mean loss plus the
+   * L2 term λ/(2m)·Σ‖W‖². Call after forward(X) with the same m.
+   */
+  cost(Y: Matrix, l2 = 0): number {
+    return this.lossSum(Y) / Y.cols + this.l2Term(l2, Y.cols);
+  }
+
+  /** Σ over examples of the loss of the last forward pass. */
+  lossSum(Y: Matrix): number {
+    const ws = this.workspace(Y.cols);
+    const L = this.depth - 1;
+    assertShape(Y, this.outputSize, ws.m, 'Y');
+    return this.output.lossSum(ws.Z[L], ws.A[L], Y);
+  }
+
+  /** λ/(2m)·Σ_l ‖W[l]‖²_F. */
+  l2Term(l2: number, m: number): number {
+    if (l2 === 0) return 0;
+    let s = 0;
+    for (const W of this.W) s += k.sumSquares(W.data);
+    return (l2 / (2 * m)) * s;
+  }
+
+  /**
+   * Backward pass after forward(X): fills dW[l] and db[l] with the gradients of
+   * cost(Y, l2). dA[0] (the gradient with respect to X) is never computed.
+   */
+  backward(X: Matrix, Y: Matrix, l2 = 0): void {
+    const m = X.cols;
+    const ws = this.workspace(m);
+    const L = this.depth - 1;
+    assertShape(Y, this.outputSize, m, 'Y');
+    this.output.backward(ws.A[L], Y, ws.dZ[L]);
+    for (let l = L; l >= 0; l--) {
+      const dZ = ws.dZ[l];
+      const Aprev = l === 0 ? X : ws.A[l - 1];
+      // dW = 1/m · dZ·A_prevᵀ + λ/m · W;  db = 1/m · Σ dZ
+      k.gemmNT(dZ, Aprev, this.dW[l], 1 / m);
+      if (l2 !== 0) k.axpy(l2 / m, this.W[l].data, this.dW[l].data);
+      k.sumRows(dZ, this.db[l], 1 / m);
+      if (l === 0) break;
+      // dA_prev = Wᵀ·dZ, then through dropout and the activation.
+      const dA = ws.dA[l - 1];
+      k.gemmTN(this.W[l], dZ, dA);
+      const D = ws.D[l - 1];
+      if (D) k.multiply(dA.data, D.data, dA.data);
+      this.activations[l - 1].backward(dA.data, ws.Z[l - 1].data, ws.A[l - 1].data, ws.dZ[l - 1].data);
+    }
+  }
+
+  /** Output probabilities (or values) for X (n_x, m), as a new matrix, without dropout. */
+  predict(X: Matrix, batchSize = 4096): Matrix {
+    assertShape(X, this.inputSize, X.cols, 'X');
+    const out = Matrix.zeros(this.outputSize, X.cols, this.precision);
+    for (let start = 0; start < X.cols; start += batchSize) {
+      const end = Math.min(X.cols, start + batchSize);
+      const A = this.forward(sliceColumns(X, start, end));
+      copyColumns(A, out, start);
+    }
+    return out;
+  }
+}
+
+/** Columns start…end−1 of X as a new matrix. */
+export function sliceColumns(X: Matrix, start: number, end: number): Matrix {
+  if (start === 0 && end === X.cols) return X;
+  const out = Matrix.zeros(X.rows, end - start, X.precision);
+  for (let i = 0; i < X.rows; i++) {
+    out.data.set(X.data.subarray(i * X.cols + start, i * X.cols + end), i * (end - start));
+  }
+  return out;
+}
+
+/** Columns of X picked by index, as a new matrix (for mini-batches). */
+export function gatherColumns(X: Matrix, indices: ArrayLike<number>, out?: Matrix): Matrix {
+  const n = indices.length;
+  const target = out ?? Matrix.zeros(X.rows, n, X.precision);
+  assertShape(target, X.rows, n, 'gatherColumns output');
+  const x = X.data;
+  const t = target.data;
+  for (let i = 0; i < X.rows; i++) {
+    const src = i * X.cols;
+    const dst = i * n;
+    for (let j = 0; j < n; j++) t[dst + j] = x[src + indices[j]];
+  }
+  return target;
+}
+
+function copyColumns(src: Matrix, dst: Matrix, start: number): void {
+  for (let i = 0; i < src.rows; i++) {
+    dst.data.set(src.data.subarray(i * src.cols, (i + 1) * src.cols), i * dst.cols + start);
+  }
+}
