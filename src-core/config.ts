@@ -477,14 +477,14 @@ export type TrainLength =
   | { iterations: number; epochs?: undefined; batch_size?: undefined }
   | { epochs: number; batch_size?: number; iterations?: undefined };
 
-export type TrainSettings = Omit<TrainFields, 'iterations' | 'epochs' | 'batch_size'> & TrainLength;
+export type TrainConfig = Omit<TrainFields, 'iterations' | 'epochs' | 'batch_size'> & TrainLength;
 
 /**
  * The optimizer and its hyperparameters. The output holds exactly one of `iterations`
  * (filled with DEFAULT_ITERATIONS when neither is given) and `epochs` (with `batch_size`,
  * absent for full batch), so `train.epochs !== undefined` tells the two apart.
  */
-export const TrainSchema = TrainFieldsSchema.transform((t): TrainSettings => {
+export const TrainSchema = TrainFieldsSchema.transform((t): TrainConfig => {
   const { iterations, epochs, batch_size, ...rest } = t;
   if (epochs !== undefined) {
     return batch_size === undefined ? { ...rest, epochs } : { ...rest, epochs, batch_size };
