@@ -1,0 +1,390 @@
+/**
+ * The training loop: full-batch iterations or mini-batch epochs, any optimizer,
+ * learning-rate decay, L2, inverted dropout, early stopping, cancellation and
+ * progress. It never throws for numerical trouble: a NaN or infinite cost ends the
+ * run as `diverged` with the last parameters whose cost was finite.
+ *
+ * Costs are recorded as the course prints them: the cost at step i is computed in
+ * step i's forward pass, before that step's update.
+ */
+import { Matrix } from './matrix';
+import { type Network, gatherColumns } from './network';
+import { OPTIMIZERS, type OptimizerName, type OptimizerSettings, DEFAULT_OPTIMIZER_SETTINGS } from './optimizers';
+import { type DecaySchedule, learningRateAt } from './schedules';
+import { createRng, type RngKind } from './random';
+import { accuracy } from './metrics';
+
+export type TrainStatus = 'completed' | 'stopped' | 'diverged' | 'cancelled';
+
+export type EarlyStopMetric = 'train_cost' | 'train_accuracy' | 'test_cost' | 'test_accuracy';
+
+export interface EarlyStopping {
+  metric: EarlyStopMetric;
+  /** How many logged evaluations without improvement end the run. */
+  patience: number;
+  /** The least change that counts as an improvement. */
+  minDelta: number;
+  /** Put back the parameters of the best evaluation when stopping early. */
+  restoreBest: boolean;
+}
+
+export interface TrainSettings {
+  optimizer: OptimizerName;
+  learningRate: number;
+  /** Full-batch iterations, or mini-batch epochs (batchSize ≥ m is full batch). */
+  schedule: { iterations: number } | { epochs: number; batchSize: number };
+  /** Epoch e is shuffled by a generator seeded with shuffleSeed + e. */
+  shuffleSeed: number;
+  /** Generator kind for shuffling and dropout masks. */
+  rng: RngKind;
+  /** Record a history entry every logEvery steps, and at the last step. */
+  logEvery: number;
+  l2: number;
+  /** Keep probability per hidden layer (empty or all 1: no dropout). */
+  keepProb: number[];
+  optimizerSettings: OptimizerSettings;
+  decay: DecaySchedule | null;
+  earlyStopping: EarlyStopping | null;
+}
+
+export interface TrainData {
+  X: Matrix;
+  /** Targets in the output's form: 0/1 rows for sigmoid, one-hot for softmax, values for linear. */
+  Y: Matrix;
+  Xtest?: Matrix | null;
+  Ytest?: Matrix | null;
+}
+
+export interface HistoryEntry {
+  /** The step: an iteration, or an epoch when training in epochs. */
+  iteration: number;
+  /** Training cost at this step (the mean over the epoch's mini-batches in epoch mode). */
+  cost: number;
+  learning_rate: number;
+  train_accuracy?: number;
+  test_cost?: number;
+  test_accuracy?: number;
+}
+
+export interface ProgressEvent {
+  step: number;
+  totalSteps: number;
+  cost: number;
+  elapsedMs: number;
+  /** Present when this step was logged to the history. */
+  entry?: HistoryEntry;
+}
+
+export interface TrainHooks {
+  signal?: AbortSignalLike;
+  onProgress?: (event: ProgressEvent) => void;
+  /** Also report progress every this many steps (history entries are always reported). */
+  progressEvery?: number;
+  /**
+   * Give the event loop a turn this often (ms), so that a cancel message can
+   * arrive while training runs in a worker or child process.
+   */
+  yieldEveryMs?: number;
+  /** A fixed dropout mask source, for tests; default: the run's generator. */
+  uniform?: (count: number) => Float64Array;
+}
+
+export interface TrainResult {
+  status: TrainStatus;
+  unit: 'iteration' | 'epoch';
+  /** Steps completed (updates applied, counted in the unit). */
+  steps: number;
+  history: HistoryEntry[];
+  /** Why the run ended other than by completing. */
+  reason?: string;
+  /** With early stopping: the step of the best evaluation. */
+  bestStep?: number;
+}
+
+interface StepOutcome {
+  cost: number;
+  entry?: HistoryEntry;
+  stop?: boolean;
+}
+
+export interface Evaluation {
+  cost: number;
+  accuracy: number | null;
+}
+
+/** Cost (with the L2 term) and accuracy of the network on (X, Y), without dropout. */
+export function evaluate(net: Network, X: Matrix, Y: Matrix, l2 = 0): Evaluation {
+  let lossSum = 0;
+  let correct = 0;
+  const batch = 4096;
+  for (let start = 0; start < X.cols; start += batch) {
+    const end = Math.min(X.cols, start + batch);
+    const Xb = sliceIfNeeded(X, start, end);
+    const Yb = sliceIfNeeded(Y, start, end);
+    const A = net.forward(Xb);
+    lossSum += net.lossSum(Yb);
+    const acc = accuracy(A, Yb, net.output.name);
+    if (acc !== null) correct += acc * (end - start);
+  }
+  const m = X.cols;
+  const acc = net.output.name === 'linear' ? null : correct / m;
+  return { cost: lossSum / m + net.l2Term(l2, m), accuracy: acc };
+}
+
+function sliceIfNeeded(M: Matrix, start: number, end: number): Matrix {
+  if (start === 0 && end === M.cols) return M;
+  const idx = new Int32Array(end - start);
+  for (let j = 0; j < idx.length; j++) idx[j] = start + j;
+  return gatherColumns(M, idx);
+}
+
+const BETTER_WHEN_LOWER: Record<EarlyStopMetric, boolean> = {
+  train_cost: true,
+  test_cost: true,
+  train_accuracy: false,
+  test_accuracy: false,
+};
+
+/** Trains `net` in place. Resolves when done; never rejects for numerical trouble. */
+export async function train(
+  net: Network,
+  data: TrainData,
+  settings: TrainSettings,
+  hooks: TrainHooks = {},
+): Promise<TrainResult> {
+  return new Trainer(net, data, settings, hooks).run();
+}
+
+class Trainer {
+  private readonly optimizer;
+  private readonly state;
+  private readonly params;
+  private readonly spare: Matrix[];
+  private readonly history: HistoryEntry[] = [];
+  private readonly started = performance.now();
+  private lastYield = performance.now();
+  private readonly dropoutRng;
+  private readonly hasDropout: boolean;
+  private updates = 0;
+  private best: { value: number; step: number; params: Float64Array[] | null; waited: number } | null = null;
+
+  constructor(
+    private readonly net: Network,
+    private readonly data: TrainData,
+    private readonly settings: TrainSettings,
+    private readonly hooks: TrainHooks,
+  ) {
+    this.optimizer = OPTIMIZERS[settings.optimizer];
+    this.params = net.parameters();
+    this.state = this.optimizer.createState(this.params.map((p) => p.value.size));
+    this.spare = this.params.map((p) => Matrix.zeros(p.value.rows, p.value.cols, net.precision));
+    this.dropoutRng = createRng(settings.shuffleSeed, settings.rng);
+    this.hasDropout = settings.keepProb.some((p) => p < 1);
+  }
+
+  get unit(): 'iteration' | 'epoch' {
+    return 'iterations' in this.settings.schedule ? 'iteration' : 'epoch';
+  }
+
+  async run(): Promise<TrainResult> {
+    const { schedule, logEvery } = this.settings;
+    const total = 'iterations' in schedule ? schedule.iterations : schedule.epochs;
+    for (let step = 0; step < total; step++) {
+      if (this.hooks.signal?.aborted) return this.finish('cancelled', step, 'cancelled by request');
+      const lr = learningRateAt(this.settings.learningRate, step, this.settings.decay);
+      const logged = step % logEvery === 0 || step === total - 1;
+      const outcome = this.unit === 'iteration' ? this.iteration(step, lr, logged) : this.epoch(step, lr, logged);
+      if (!Number.isFinite(outcome.cost)) {
+        return this.finish('diverged', step, `the cost became ${outcome.cost} at ${this.unit} ${step}`);
+      }
+      this.report(step, total, outcome.cost, outcome.entry);
+      if (outcome.stop) {
+        const done = this.unit === 'iteration' ? step : step + 1;
+        return this.finish('stopped', done, `no improvement in ${this.settings.earlyStopping!.metric}`);
+      }
+      await this.maybeYield();
+    }
+    return this.finish('completed', total);
+  }
+
+  /**
+   * One full-batch iteration. When logged, everything is measured at the
+   * parameters before the update, like the cost; an early stop skips the update.
+   */
+  private iteration(step: number, lr: number, logged: boolean): StepOutcome {
+    const { X, Y } = this.data;
+    const test = logged ? this.testMetrics() : null;
+    const trainAccuracy = logged && this.hasDropout ? evaluate(this.net, X, Y).accuracy : null;
+    const cost = this.forward(X, Y);
+    if (!Number.isFinite(cost)) return { cost };
+    let entry: HistoryEntry | undefined;
+    if (logged) {
+      const A = this.net.workspace(X.cols).A[this.net.depth - 1];
+      const acc = this.hasDropout ? trainAccuracy : accuracy(A, Y, this.net.output.name);
+      entry = this.record(step, cost, lr, acc, test);
+      if (this.shouldStop(step, entry)) return { cost, entry, stop: true };
+    }
+    this.backwardAndUpdate(X, Y, lr);
+    return { cost, entry };
+  }
+
+  /**
+   * One epoch of mini-batches. Its cost is the example-weighted mean of the
+   * mini-batch costs; when logged, the other metrics are measured after the epoch.
+   */
+  private epoch(epoch: number, lr: number, logged: boolean): StepOutcome {
+    const { X, Y } = this.data;
+    const m = X.cols;
+    const size = Math.min((this.settings.schedule as { batchSize: number }).batchSize, m);
+    const order = size >= m ? null : createRng(this.settings.shuffleSeed + epoch, this.settings.rng).permutation(m);
+    let total = 0;
+    for (let start = 0; start < m; start += size) {
+      const end = Math.min(m, start + size);
+      const idx = order ? order.subarray(start, end) : null;
+      const Xb = idx ? gatherColumns(X, idx, this.batchBuffer('X', X.rows, end - start)) : X;
+      const Yb = idx ? gatherColumns(Y, idx, this.batchBuffer('Y', Y.rows, end - start)) : Y;
+      const cost = this.forward(Xb, Yb);
+      if (!Number.isFinite(cost)) return { cost };
+      total += cost * (end - start);
+      this.backwardAndUpdate(Xb, Yb, lr);
+    }
+    const cost = total / m;
+    if (!logged) return { cost };
+    const entry = this.record(epoch, cost, lr, evaluate(this.net, X, Y).accuracy, this.testMetrics());
+    return { cost, entry, stop: this.shouldStop(epoch, entry) };
+  }
+
+  private testMetrics(): Evaluation | null {
+    const { Xtest, Ytest } = this.data;
+    return Xtest && Ytest ? evaluate(this.net, Xtest, Ytest, this.settings.l2) : null;
+  }
+
+  private batchBuffers = new Map<string, Matrix>();
+
+  private batchBuffer(kind: string, rows: number, cols: number): Matrix {
+    const key = `${kind}:${cols}`;
+    let b = this.batchBuffers.get(key);
+    if (!b) {
+      b = Matrix.zeros(rows, cols, this.net.precision);
+      this.batchBuffers.set(key, b);
+    }
+    return b;
+  }
+
+  private forward(X: Matrix, Y: Matrix): number {
+    this.net.forward(X, this.hasDropout ? { keepProb: this.settings.keepProb, uniform: this.uniform } : {});
+    return this.net.cost(Y, this.settings.l2);
+  }
+
+  private readonly uniform = (count: number): Float64Array =>
+    this.hooks.uniform ? this.hooks.uniform(count) : this.dropoutRng.rand(count);
+
+  /**
+   * Gradients, then the optimizer writes the new parameters into the spare
+   * buffers, which are swapped in: the previous parameters stay intact there until
+   * the next update, in case the new ones turn out to give a non-finite cost.
+   */
+  private backwardAndUpdate(X: Matrix, Y: Matrix, lr: number): void {
+    this.net.backward(X, Y, this.settings.l2);
+    this.updates++;
+    this.optimizer.step(
+      this.params.map((p) => p.value.data),
+      this.params.map((p) => p.grad.data),
+      this.spare.map((s) => s.data),
+      this.state,
+      lr,
+      this.updates,
+      this.settings.optimizerSettings,
+    );
+    this.swapParameters();
+  }
+
+  private swapParameters(): void {
+    const depth = this.net.depth;
+    for (let l = 0; l < depth; l++) {
+      const [w, b] = [this.net.W[l], this.net.b[l]];
+      this.net.W[l] = this.spare[2 * l];
+      this.net.b[l] = this.spare[2 * l + 1];
+      this.spare[2 * l] = w;
+      this.spare[2 * l + 1] = b;
+      this.params[2 * l].value = this.net.W[l];
+      this.params[2 * l + 1].value = this.net.b[l];
+    }
+  }
+
+  private record(
+    step: number,
+    cost: number,
+    lr: number,
+    trainAccuracy: number | null,
+    test: Evaluation | null,
+  ): HistoryEntry {
+    const entry: HistoryEntry = { iteration: step, cost, learning_rate: lr };
+    if (trainAccuracy !== null) entry.train_accuracy = trainAccuracy;
+    if (test) {
+      entry.test_cost = test.cost;
+      if (test.accuracy !== null) entry.test_accuracy = test.accuracy;
+    }
+    this.history.push(entry);
+    return entry;
+  }
+
+  private report(step: number, total: number, cost: number, entry?: HistoryEntry): void {
+    const { onProgress, progressEvery } = this.hooks;
+    if (!onProgress) return;
+    if (entry || (progressEvery && step % progressEvery === 0)) {
+      onProgress({ step, totalSteps: total, cost, elapsedMs: performance.now() - this.started, entry });
+    }
+  }
+
+  /** Early stopping: tracks the best logged value of the metric and counts patience. */
+  private shouldStop(step: number, entry: HistoryEntry): boolean {
+    const rule = this.settings.earlyStopping;
+    if (!rule) return false;
+    const value = rule.metric === 'train_cost' ? entry.cost : entry[rule.metric];
+    if (value === undefined || !Number.isFinite(value)) return false;
+    const lower = BETTER_WHEN_LOWER[rule.metric];
+    const improved = !this.best || (lower ? value < this.best.value - rule.minDelta : value > this.best.value + rule.minDelta);
+    if (improved) {
+      const params = rule.restoreBest ? this.params.map((p) => Float64Array.from(p.value.data)) : null;
+      this.best = { value, step, params, waited: 0 };
+      return false;
+    }
+    this.best!.waited++;
+    return this.best!.waited >= rule.patience;
+  }
+
+  private finish(status: TrainStatus, steps: number, reason?: string): TrainResult {
+    if (status === 'diverged' && this.updates > 0) {
+      // The current parameters gave the non-finite cost; the previous ones did not.
+      this.swapParameters();
+    }
+    if (status === 'stopped' && this.best?.params) {
+      this.best.params.forEach((saved, i) => this.params[i].value.data.set(saved));
+    }
+    const result: TrainResult = { status, unit: this.unit, steps, history: this.history };
+    if (reason) result.reason = reason;
+    if (this.best) result.bestStep = this.best.step;
+    return result;
+  }
+
+  private async maybeYield(): Promise<void> {
+    const every = this.hooks.yieldEveryMs ?? 50;
+    const now = performance.now();
+    if (now - this.lastYield < every) return;
+    this.lastYield = now;
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  }
+}
+
+export const DEFAULT_TRAIN_SETTINGS: Omit<TrainSettings, 'schedule' | 'learningRate'> = {
+  optimizer: 'gd',
+  shuffleSeed: 0,
+  rng: 'default',
+  logEvery: 100,
+  l2: 0,
+  keepProb: [],
+  optimizerSettings: DEFAULT_OPTIMIZER_SETTINGS,
+  decay: null,
+  earlyStopping: null,
+};
