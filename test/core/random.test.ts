@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, fma, glibcLog, type Rng } from '../../src-core/random';
+import { createRng, fma, glibcCos, glibcLog, glibcSin, type Rng } from '../../src-core/random';
 import numpyFixture from '../fixtures/random/numpy_random.json';
-import logFixture from '../fixtures/random/libm_log.json';
+import libmFixture from '../fixtures/random/libm.json';
 import fmaFixture from '../fixtures/random/fma.json';
 import xoshiroFixture from '../fixtures/random/xoshiro128.json';
 
@@ -86,13 +86,22 @@ describe("createRng(seed, 'numpy') reproduces NumPy's legacy RandomState", () =>
   });
 });
 
-describe('glibcLog and fma', () => {
+describe('glibcLog, glibcSin, glibcCos and fma', () => {
   it("gives glibc's log bit for bit, where Math.log often does not", () => {
-    const x = logFixture.x.map(Number);
-    const got = x.map(glibcLog);
-    expect(mismatches(got, logFixture.log)).toEqual([]);
-    const v8Differs = x.filter((v, i) => !Object.is(Math.log(v), Number(logFixture.log[i])));
+    const { x, y } = libmFixture.log;
+    const args = x.map(Number);
+    expect(mismatches(args.map(glibcLog), y)).toEqual([]);
+    const v8Differs = args.filter((v, i) => !Object.is(Math.log(v), Number(y[i])));
     expect(v8Differs.length).toBeGreaterThan(0); // why glibcLog exists
+  });
+
+  it("gives glibc's (and np.sin's, np.cos's) sin and cos bit for bit", () => {
+    const f = libmFixture.sincos;
+    const args = f.x.map(Number);
+    expect(mismatches(args.map(glibcSin), f.sin)).toEqual([]);
+    expect(mismatches(args.map(glibcCos), f.cos)).toEqual([]);
+    const v8Differs = args.filter((v, i) => !Object.is(Math.sin(v), Number(f.sin[i])));
+    expect(v8Differs.length).toBeGreaterThan(0); // why glibcSin exists
   });
 
   it('gives special values as log does', () => {
