@@ -13,14 +13,18 @@ function add(name: string, load: () => Promise<{ command: Command }>): void {
 }
 
 // One line per subcommand.
+add('train', () => import('./train'));
+add('gradcheck', () => import('./gradcheck'));
 
-function usage(): string {
+async function usage(): Promise<string> {
   const names = Object.keys(commands).sort();
+  const summaries = await Promise.all(names.map(async (n) => (await commands[n]()).summary));
+  const width = Math.max(...names.map((n) => n.length));
   return [
     'usage: layerlab <command> [options]',
     '',
     'commands:',
-    ...names.map((n) => `  ${n}`),
+    ...names.map((n, i) => `  ${n.padEnd(width)}  ${summaries[i]}`),
     '',
     "Run 'layerlab <command> --help' for a command's options.",
   ].join('\n');
@@ -29,12 +33,12 @@ function usage(): string {
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    console.log(usage());
+    console.log(await usage());
     return name ? 0 : 2;
   }
   const load = commands[name];
   if (!load) {
-    console.error(`layerlab: unknown command '${name}'\n\n${usage()}`);
+    console.error(`layerlab: unknown command '${name}'\n\n${await usage()}`);
     return 2;
   }
   try {

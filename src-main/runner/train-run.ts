@@ -1,0 +1,127 @@
+/**
+ * Trains one run configuration into the run store: the shared path of
+ * `layerlab train` and of sweep trials. The run is recorded before anything can
+ * fail, every logged history entry is written as it comes, and whatever happens
+ * the run ends with a final status: a bad data file or a full disk gives `failed`
+ * with the reason, never a lost run.
+ */
+import type { RunConfig } from '../../src-core/config';
+import { type ExperimentFiles, type ExperimentResult, prepareExperiment, runExperiment } from '../../src-core/experiment';
+import { modelToJson } from '../../src-core/model-file';
+import type { HistoryEntry } from '../../src-core/train';
+import type { MetricPoint, RunStore } from '../store';
+
+export interface TrainRunOptions {
+  store: RunStore;
+  /** The config, with file paths already absolute (see withAbsolutePaths). */
+  config: RunConfig;
+  files: ExperimentFiles;
+  sweepId?: string;
+  /** Aborting it cancels the run; it ends as `cancelled`. */
+  signal?: AbortSignal;
+  /** Called with each history entry as it is logged. */
+  onEntry?: (entry: HistoryEntry, unit: 'iteration' | 'epoch', totalSteps: number) => void;
+  /** An existing queued run to use instead of creating one. */
+  runId?: string;
+}
+
+/** What `layerlab train --json` writes (see docs/cli.md). */
+export interface RunOutcome {
+  id: string;
+  name: string;
+  status: 'completed' | 'stopped' | 'diverged' | 'cancelled' | 'failed';
+  unit: 'iteration' | 'epoch';
+  history: HistoryEntry[];
+  final: ExperimentResult['final'] | null;
+  classification: ExperimentResult['classification'];
+  duration_ms: number;
+  /** Why it ended other than by completing. */
+  reason?: string;
+}
+
+/** The metric keys a history entry is stored under. */
+export function entryMetrics(entry: HistoryEntry): MetricPoint[] {
+  const step = entry.iteration;
+  const points: MetricPoint[] = [
+    { step, key: 'train_cost', value: entry.cost },
+    { step, key: 'learning_rate', value: entry.learning_rate },
+  ];
+  if (entry.train_accuracy !== undefined) points.push({ step, key: 'train_accuracy', value: entry.train_accuracy });
+  if (entry.test_cost !== undefined) points.push({ step, key: 'test_cost', value: entry.test_cost });
+  if (entry.test_accuracy !== undefined) points.push({ step, key: 'test_accuracy', value: entry.test_accuracy });
+  return points;
+}
+
+export async function trainRun(options: TrainRunOptions): Promise<RunOutcome> {
+  const { store, config } = options;
+  const name = config.name ?? defaultRunName(config);
+  const id = options.runId ?? store.createRun({ name, config: JSON.stringify(config), sweepId: options.sweepId });
+  const started = Date.now();
+  store.startRun(id);
+
+  // Our own controller: a store write that fails must stop training too.
+  const controller = new AbortController();
+  const forward = () => controller.abort();
+  let storeError: Error | null = null;
+  if (options.signal?.aborted) controller.abort();
+  options.signal?.addEventListener('abort', forward, { once: true });
+
+  let unit: 'iteration' | 'epoch' = config.train.epochs !== undefined ? 'epoch' : 'iteration';
+  const history: HistoryEntry[] = [];
+  try {
+    const prepared = await prepareExperiment(config, options.files);
+    const result = await runExperiment(prepared, {
+      signal: controller.signal,
+      onProgress: (event) => {
+        if (!event.entry || storeError) return;
+        history.push(event.entry);
+        try {
+          store.appendMetrics(id, entryMetrics(event.entry));
+        } catch (error) {
+          storeError = error as Error;
+          controller.abort();
+        }
+        options.onEntry?.(event.entry, unit, event.totalSteps);
+      },
+    });
+    unit = result.unit;
+    if (storeError) throw storeError;
+    const model = modelToJson(prepared.network, {
+      preprocessing: prepared.preprocessing,
+      classNames: prepared.classNames,
+      config,
+      leakySlope: config.model.leaky_slope,
+    });
+    store.saveWeights(id, new TextEncoder().encode(JSON.stringify(model)), 'layerlab-model-json');
+    const outcome: RunOutcome = {
+      id,
+      name,
+      status: result.status,
+      unit,
+      history: result.history,
+      final: result.final,
+      classification: result.classification,
+      duration_ms: Date.now() - started,
+    };
+    if (result.reason) outcome.reason = result.reason;
+    store.finishRun(id, result.status, { summary: JSON.stringify({ final: result.final, unit, steps: result.steps, reason: result.reason }) });
+    return outcome;
+  } catch (error) {
+    const reason = (error as Error).message ?? String(error);
+    try {
+      store.finishRun(id, 'failed', { error: reason });
+    } catch {
+      // The store itself is failing (a full disk); the store marks what it can.
+    }
+    return { id, name, status: 'failed', unit, history, final: null, classification: null, duration_ms: Date.now() - started, reason };
+  } finally {
+    options.signal?.removeEventListener('abort', forward);
+  }
+}
+
+/** "planar [4] tanh" style: the data and the hidden layers. */
+export function defaultRunName(config: RunConfig): string {
+  const source = config.data.train;
+  const data = 'generator' in source ? source.generator : 'csv' in source ? source.csv.file : source.x.file;
+  return `${data.split(/[\\/]/).pop()} [${config.model.hidden.join(', ')}] ${config.model.activation}`;
+}
