@@ -48,7 +48,7 @@ describe("createRng(seed, 'numpy') reproduces NumPy's legacy RandomState", () =>
     });
   }
 
-  it("matches the course's shallow init: seed 2, W1 = randn(4, 2) * 0.01, W2 = randn(1, 4) * 0.01", () => {
+  it("matches the course's shallow init: seed 2, W1 = randn(4, 2) * 0.01, W2 = ...", () => {
     const f = numpyFixture.course_shallow_init;
     const rng = createRng(f.seed, 'numpy');
     const W1 = rng.randn(8).map((v) => v * 0.01);
