@@ -18,7 +18,7 @@
  * examples as columns, Y as (1, m).
  */
 
-import { Matrix, allocate, type Precision } from '../matrix.js';
+import { Matrix, allocate, type FloatArray, type Precision } from '../matrix.js';
 
 export type DType =
   | 'uint8'
@@ -153,6 +153,34 @@ export function forEachColumnMajor(
       index[k] = 0;
       k--;
     }
+  }
+}
+
+/**
+ * Transposes a (rows, cols) row-major matrix into (cols, rows), in its own
+ * storage: for matrices too big to hold twice. Follows the permutation's cycles
+ * (the element at row r, column c moves to c·rows + r), marking visited elements
+ * in a bitset, so it needs n/8 bytes beyond the data.
+ */
+export function transposeInPlace(a: FloatArray, rows: number, cols: number): void {
+  const n = rows * cols;
+  if (a.length !== n) throw new RangeError(`transposeInPlace: ${a.length} values for (${rows}, ${cols})`);
+  if (rows <= 1 || cols <= 1) return; // the same sequence either way
+  const last = n - 1;
+  const visited = new Uint8Array((n + 7) >> 3);
+  for (let start = 1; start < last; start++) {
+    if (visited[start >> 3] & (1 << (start & 7))) continue;
+    let k = start;
+    let carried = a[k];
+    do {
+      const r = Math.floor(k / cols);
+      const dest = (k - r * cols) * rows + r;
+      const t = a[dest];
+      a[dest] = carried;
+      carried = t;
+      visited[dest >> 3] |= 1 << (dest & 7);
+      k = dest;
+    } while (k !== start);
   }
 }
 
