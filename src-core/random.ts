@@ -71,7 +71,7 @@ function checkCount(n: number, method: string): void {
   }
 }
 
-/** 0, 1, ..., n-1 shuffled by Fisher–Yates from the end, with `below(i)` in [0, i]. */
+/** 0, 1, ..., n-1 shuffled by Fisher–Yates from the end; `upTo(i)` draws from [0, i]. */
 function shuffledRange(n: number, upTo: (max: number) => number): Int32Array {
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) out[i] = i;
