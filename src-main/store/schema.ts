@@ -1,0 +1,148 @@
+/**
+ * The store's schema and its migrations. The database's `PRAGMA user_version` is the
+ * number of migrations applied; opening a store for writing applies the missing ones in
+ * order, each in its own transaction together with the version bump, so a crash leaves
+ * the store at one version or the next, never between. To change the schema, append a
+ * migration; never edit one that has shipped.
+ *
+ * Runs have two keys: `id`, the short text id users see, and `seq`, an integer that the
+ * metric tables use instead (10 M history rows are half the size with integer keys).
+ * Metric keys are interned in `metric_keys` for the same reason.
+ */
+import type Database from 'better-sqlite3';
+import { RUN_STATUSES, SWEEP_STATUSES } from './status';
+
+/** Marks a SQLite file as a Layerlab store ('LLab'); read from the file header before opening. */
+export const APPLICATION_ID = 0x4c4c6162;
+
+export interface Migration {
+  /** The user_version after this migration. */
+  version: number;
+  description: string;
+  up(db: Database.Database): void;
+}
+
+const quoted = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'runs, tags, metric history, latest metrics and weights',
+    up(db) {
+      db.pragma(`application_id = ${APPLICATION_ID}`);
+      db.exec(`
+        CREATE TABLE runs (
+          seq         INTEGER PRIMARY KEY,
+          id          TEXT NOT NULL UNIQUE,
+          name        TEXT NOT NULL,
+          status      TEXT NOT NULL CHECK (status IN (${quoted(RUN_STATUSES)})),
+          config      TEXT NOT NULL CHECK (json_valid(config)),
+          summary     TEXT CHECK (summary IS NULL OR json_valid(summary)),
+          created_at  INTEGER NOT NULL,
+          started_at  INTEGER,
+          finished_at INTEGER,
+          updated_at  INTEGER NOT NULL,
+          error       TEXT,
+          notes       TEXT NOT NULL DEFAULT '',
+          deleted_at  INTEGER,
+          owner_pid   INTEGER,
+          owner_token TEXT,
+          -- This run's latest_metrics as {"key": {"value": v, "step": s}, …}, for listings.
+          latest      TEXT NOT NULL DEFAULT '{}'
+        ) STRICT;
+        CREATE INDEX runs_by_created ON runs (created_at);
+        CREATE INDEX runs_by_status ON runs (status, created_at);
+
+        CREATE TABLE run_tags (
+          run INTEGER NOT NULL REFERENCES runs (seq) ON DELETE CASCADE,
+          tag TEXT NOT NULL,
+          PRIMARY KEY (run, tag)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX run_tags_by_tag ON run_tags (tag, run);
+
+        CREATE TABLE metric_keys (
+          id  INTEGER PRIMARY KEY,
+          key TEXT NOT NULL UNIQUE
+        ) STRICT;
+
+        -- Every logged point. NaN is stored as NULL (SQLite has no NaN).
+        CREATE TABLE metric_history (
+          run   INTEGER NOT NULL REFERENCES runs (seq) ON DELETE CASCADE,
+          key   INTEGER NOT NULL,
+          step  INTEGER NOT NULL,
+          value REAL,
+          PRIMARY KEY (run, key, step)
+        ) STRICT, WITHOUT ROWID;
+
+        -- The point with the highest step per run and key, kept up to date by every
+        -- append, so that listing and sorting runs never reads metric_history.
+        CREATE TABLE latest_metrics (
+          run   INTEGER NOT NULL REFERENCES runs (seq) ON DELETE CASCADE,
+          key   INTEGER NOT NULL,
+          step  INTEGER NOT NULL,
+          value REAL,
+          PRIMARY KEY (run, key)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX latest_metrics_by_value ON latest_metrics (key, value);
+
+        -- Weights live in files under weights/ (a few MB each); the row says where.
+        CREATE TABLE weights (
+          run      INTEGER PRIMARY KEY REFERENCES runs (seq) ON DELETE CASCADE,
+          format   TEXT NOT NULL,
+          file     TEXT NOT NULL,
+          bytes    INTEGER NOT NULL,
+          sha256   TEXT NOT NULL,
+          saved_at INTEGER NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
+  {
+    version: 2,
+    description: 'sweeps, and the sweep each run belongs to',
+    up(db) {
+      db.exec(`
+        CREATE TABLE sweeps (
+          id          TEXT PRIMARY KEY,
+          name        TEXT NOT NULL,
+          spec        TEXT NOT NULL CHECK (json_valid(spec)),
+          status      TEXT NOT NULL CHECK (status IN (${quoted(SWEEP_STATUSES)})),
+          created_at  INTEGER NOT NULL,
+          started_at  INTEGER,
+          finished_at INTEGER,
+          updated_at  INTEGER NOT NULL,
+          error       TEXT,
+          notes       TEXT NOT NULL DEFAULT '',
+          owner_pid   INTEGER,
+          owner_token TEXT
+        ) STRICT;
+        CREATE INDEX sweeps_by_created ON sweeps (created_at);
+        ALTER TABLE runs ADD COLUMN sweep_id TEXT REFERENCES sweeps (id);
+        CREATE INDEX runs_by_sweep ON runs (sweep_id, created_at);
+      `);
+    },
+  },
+];
+
+/** The schema version this Layerlab writes. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+export function schemaVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Applies the migrations after the database's version up to `target`, each in one
+ * transaction with its version bump. Throws if the database is newer than `target`.
+ */
+export function migrate(db: Database.Database, target = SCHEMA_VERSION): void {
+  const from = schemaVersion(db);
+  if (from > target) throw new Error(`schema version ${from} is newer than ${target}`);
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= from || migration.version > target) continue;
+    db.transaction(() => {
+      migration.up(db);
+      db.pragma(`user_version = ${migration.version}`);
+    }).immediate();
+  }
+}
