@@ -3,7 +3,7 @@
  *
  * Rows are examples. The caller picks one label column and the feature columns
  * (by default all the others). Text comes whole or as an (async) iterable of
- * chunks, such as a file stream's; chunks are parsed as they arrive by
+ * chunks, strings or UTF-8 bytes such as a file stream's; chunks are parsed as they arrive by
  * papaparse's low-level Parser, and the numbers go straight into a growable
  * Float64Array, so a 100 MB file is never held as text, nor as row objects.
  *
@@ -60,27 +60,33 @@ const SLICE = 1 << 20;
 const MAX_PENDING = 8 << 20;
 const MAX_CLASSES = 65536;
 
+/** Text, or chunks of it: strings, or UTF-8 bytes such as a file stream's. */
+export type CsvInput = string | Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>;
+
 /** Parses a CSV file into X and Y. See CsvOptions; errors are ImportErrors naming line and column. */
-export async function parseCsv(
-  input: string | Iterable<string> | AsyncIterable<string>,
-  opts: CsvOptions,
-): Promise<CsvResult> {
+export async function parseCsv(input: CsvInput, opts: CsvOptions): Promise<CsvResult> {
   const reader = new CsvReader(opts);
   for await (const chunk of chunks(input)) reader.push(chunk);
   return reader.finish();
 }
 
-async function* chunks(input: string | Iterable<string> | AsyncIterable<string>): AsyncGenerator<string> {
+async function* chunks(input: CsvInput): AsyncGenerator<string> {
   if (typeof input === 'string') {
     for (let i = 0; i < input.length; i += SLICE) yield input.slice(i, i + SLICE);
     return;
   }
-  for await (const c of input as AsyncIterable<string>) {
-    if (typeof c !== 'string') {
-      throw new ImportError('parseCsv: chunks must be strings (decode bytes with TextDecoder first)');
+  let decoder: TextDecoder | null = null;
+  for await (const c of input) {
+    if (typeof c === 'string') {
+      yield c;
+    } else if (c instanceof Uint8Array) {
+      decoder ??= new TextDecoder('utf-8');
+      yield decoder.decode(c, { stream: true });
+    } else {
+      throw new ImportError('parseCsv: chunks must be strings or Uint8Arrays of UTF-8');
     }
-    yield c;
   }
+  if (decoder) yield decoder.decode();
 }
 
 /**

@@ -97,6 +97,13 @@ describe('parseCsv: dialect', () => {
       ]);
     }
   });
+  it('takes UTF-8 byte chunks, even with a character cut between two', async () => {
+    const bytes = new TextEncoder().encode('\uFEFFa,café\n1,été\n2,hiver\n');
+    const cut = bytes.indexOf(0xc3) + 1; // inside the two bytes of 'é'
+    const r = await parseCsv([bytes.subarray(0, cut), bytes.subarray(cut)], { label: 'café' });
+    expect(r.classNames).toEqual(['hiver', 'été']);
+    expect(r.X.toRows()).toEqual([[1, 2]]);
+  });
   it('takes async iterables of chunks', async () => {
     async function* gen() {
       yield 'a,y\n1,';
