@@ -32,9 +32,10 @@
  *
  * Pure: imports only the core.
  */
-import { GENERATOR_DEFAULT_NOISE, type GeneratorName } from './config';
+import { GENERATOR_DEFAULT_CLASSES, GENERATOR_DEFAULT_NOISE, type GeneratorName } from './config';
 import { Matrix } from './matrix';
-import { createRng, glibcCos, glibcSin, MAX_SEED, type Rng, type RngKind } from './random';
+import { glibcCos, glibcSin } from './libm';
+import { createRng, MAX_SEED, type Rng, type RngKind } from './random';
 
 export type { GeneratorName } from './config';
 
@@ -314,12 +315,12 @@ const fills: Record<GeneratorName, { fill: Fill; classes: ClassRange; descriptio
   },
   blobs: {
     fill: blobs,
-    classes: { default: 3, min: 2, max: 10 },
+    classes: { default: GENERATOR_DEFAULT_CLASSES.blobs, min: 2, max: 10 },
     description: 'k Gaussian clusters with random centres (scikit-learn make_blobs)',
   },
   gaussian_quantiles: {
     fill: gaussianQuantiles,
-    classes: { default: 2, min: 2, max: 10 },
+    classes: { default: GENERATOR_DEFAULT_CLASSES.gaussian_quantiles, min: 2, max: 10 },
     description: 'One Gaussian cut into k rings of equal count (make_gaussian_quantiles)',
   },
   xor: {

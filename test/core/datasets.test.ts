@@ -7,7 +7,8 @@ import {
   type Dataset,
   type GeneratorName,
 } from '../../src-core/datasets';
-import { glibcCos, glibcSin, type RngKind } from '../../src-core/random';
+import { glibcCos, glibcSin } from '../../src-core/libm';
+import type { RngKind } from '../../src-core/random';
 import planarFixture from '../fixtures/datasets/planar.json';
 
 // planar.json comes from the course's load_planar_dataset() run by NumPy
