@@ -74,6 +74,18 @@ export type GeneratorName = (typeof GENERATORS)[number];
 /** The generators that take `classes` (all others draw two classes). */
 export const GENERATORS_WITH_CLASSES: readonly GeneratorName[] = ['blobs', 'gaussian_quantiles'];
 
+/** Classes drawn when `classes` is not given: three blobs as scikit-learn's make_blobs; two for the rest. */
+export const GENERATOR_DEFAULT_CLASSES: Readonly<Record<GeneratorName, number>> = {
+  planar: 2,
+  circles: 2,
+  moons: 2,
+  blobs: 3,
+  gaussian_quantiles: 2,
+  xor: 2,
+  spiral: 2,
+  gaussian: 2,
+};
+
 /**
  * The noise a generator uses when the source gives none; the generators read it from here.
  * For planar it is the standard deviation of the jitter of angle and radius (the course's 0.2),
@@ -163,7 +175,7 @@ export const GeneratorSourceSchema = z
     rng: z.enum(RNGS).default('default').describe('"numpy" reproduces np.random.seed streams.'),
     classes: int(2, CONFIG_LIMITS.maxGeneratorClasses)
       .optional()
-      .describe('Number of classes; only blobs and gaussian_quantiles (default 2).'),
+      .describe('Number of classes; only blobs (default 3) and gaussian_quantiles (default 2).'),
   })
   .superRefine((value, ctx) => {
     const s = fields(value);
@@ -180,7 +192,7 @@ export const GeneratorSourceSchema = z
   .transform((s) => ({
     ...s,
     noise: s.noise ?? GENERATOR_DEFAULT_NOISE[s.generator],
-    ...(GENERATORS_WITH_CLASSES.includes(s.generator) ? { classes: s.classes ?? 2 } : {}),
+    ...(GENERATORS_WITH_CLASSES.includes(s.generator) ? { classes: s.classes ?? GENERATOR_DEFAULT_CLASSES[s.generator] } : {}),
   }));
 
 /** An array inside a file: the whole .npy, or the array named `key` in a .npz, .h5 or .mat. */

@@ -236,7 +236,9 @@ class Trainer {
     const { X, Y } = this.data;
     const m = X.cols;
     const size = Math.min((this.settings.schedule as { batchSize: number }).batchSize, m);
-    const order = size >= m ? null : createRng(this.settings.shuffleSeed + epoch, this.settings.rng).permutation(m);
+    // Seeds wrap at 2^32, the range NumPy accepts.
+    const seed = (this.settings.shuffleSeed + epoch) % 2 ** 32;
+    const order = size >= m ? null : createRng(seed, this.settings.rng).permutation(m);
     let total = 0;
     for (let start = 0; start < m; start += size) {
       const end = Math.min(m, start + size);

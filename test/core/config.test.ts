@@ -93,7 +93,7 @@ describe('parseRunConfig on valid documents', () => {
       seed: 0,
       rng: 'default',
       noise: GENERATOR_DEFAULT_NOISE.blobs,
-      classes: 2,
+      classes: 3,
     });
     expect(config.data.test).toBeNull();
     expect(config.model).toEqual({ hidden: [], activation: 'relu', output: 'sigmoid', leaky_slope: 0.01 });
