@@ -151,9 +151,11 @@ function latin1(raw: Uint8Array): string {
   return s;
 }
 
+/** The header text for a message: trimmed, shortened, control bytes shown as \xNN. */
 function clip(text: string): string {
   const t = text.trim();
-  return t.length > 120 ? `${t.slice(0, 117)}...` : t;
+  const short = t.length > 120 ? `${t.slice(0, 117)}...` : t;
+  return short.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 const DESCR_TYPES: Record<string, DType> = {

@@ -9,6 +9,7 @@ import {
   toDataset,
   toExamplesMatrix,
   toLabels,
+  transposeInPlace,
   type NdArray,
 } from '../../src-core/io/ndarray.js';
 import { Matrix } from '../../src-core/matrix.js';
@@ -142,6 +143,18 @@ describe('forEachColumnMajor', () => {
         let off = 0;
         for (let k = shape.length - 1; k >= 0; k--) off = off * shape[k] + idx[k];
         expect(f).toBe(off);
+      }
+    }
+  });
+});
+
+describe('transposeInPlace', () => {
+  it('turns (rows, cols) into (cols, rows) for square, tall, wide and degenerate shapes', () => {
+    for (const [rows, cols] of [[1, 1], [1, 7], [7, 1], [3, 3], [2, 5], [5, 2], [17, 4], [64, 129]]) {
+      const a = Float64Array.from({ length: rows * cols }, (_, i) => i);
+      transposeInPlace(a, rows, cols);
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++) expect(a[c * rows + r]).toBe(r * cols + c);
       }
     }
   });
