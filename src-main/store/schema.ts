@@ -134,11 +134,12 @@ export function schemaVersion(db: Database.Database): number {
 /**
  * Applies the migrations after the database's version up to `target`, each in one
  * transaction with its version bump. Throws if the database is newer than `target`.
+ * (`migrations` is for tests.)
  */
-export function migrate(db: Database.Database, target = SCHEMA_VERSION): void {
+export function migrate(db: Database.Database, target = SCHEMA_VERSION, migrations = MIGRATIONS): void {
   const from = schemaVersion(db);
   if (from > target) throw new Error(`schema version ${from} is newer than ${target}`);
-  for (const migration of MIGRATIONS) {
+  for (const migration of migrations) {
     if (migration.version <= from || migration.version > target) continue;
     db.transaction(() => {
       migration.up(db);
