@@ -40,40 +40,67 @@ export function gemmNN(A: Matrix, B: Matrix, C: Matrix, alpha = 1, beta = 0): vo
   const k = A.cols;
   const n = B.cols;
   checkProduct('gemmNN', m, k, B.rows, n, A, B, C);
-  const a = A.data;
-  const b = B.data;
-  const c = C.data;
-  prepareOutput(c, beta);
-  // i-k-j order: the inner loop runs along contiguous rows of B and C. Rows of C
-  // are taken four at a time so that each row of B is read once per four.
+  prepareOutput(C.data, beta);
+  // i-k-j order: the inner loop runs along contiguous rows of B and C. Blocks of
+  // four rows of C and four steps of k do 16 multiply-adds per pass for four
+  // loads of B and one load and store of each of the four C entries.
   let i = 0;
-  for (; i + 4 <= m; i += 4) {
-    const c0 = i * n;
-    const c1 = c0 + n;
-    const c2 = c1 + n;
-    const c3 = c2 + n;
-    for (let p = 0; p < k; p++) {
-      const a0 = alpha * a[i * k + p];
-      const a1 = alpha * a[(i + 1) * k + p];
-      const a2 = alpha * a[(i + 2) * k + p];
-      const a3 = alpha * a[(i + 3) * k + p];
-      const bp = p * n;
-      for (let j = 0; j < n; j++) {
-        const bv = b[bp + j];
-        c[c0 + j] += a0 * bv;
-        c[c1 + j] += a1 * bv;
-        c[c2 + j] += a2 * bv;
-        c[c3 + j] += a3 * bv;
-      }
+  for (; i + 4 <= m; i += 4) nnFourRows(A.data, B.data, C.data, i, k, n, alpha);
+  for (; i < m; i++) nnOneRow(A.data, B.data, C.data, i, k, n, alpha);
+}
+
+function nnFourRows(a: FloatArray, b: FloatArray, c: FloatArray, i: number, k: number, n: number, alpha: number): void {
+  const c0 = i * n;
+  const c1 = c0 + n;
+  const c2 = c1 + n;
+  const c3 = c2 + n;
+  const r0 = i * k;
+  const r1 = r0 + k;
+  const r2 = r1 + k;
+  const r3 = r2 + k;
+  let p = 0;
+  for (; p + 4 <= k; p += 4) {
+    const a00 = alpha * a[r0 + p], a01 = alpha * a[r0 + p + 1], a02 = alpha * a[r0 + p + 2], a03 = alpha * a[r0 + p + 3];
+    const a10 = alpha * a[r1 + p], a11 = alpha * a[r1 + p + 1], a12 = alpha * a[r1 + p + 2], a13 = alpha * a[r1 + p + 3];
+    const a20 = alpha * a[r2 + p], a21 = alpha * a[r2 + p + 1], a22 = alpha * a[r2 + p + 2], a23 = alpha * a[r2 + p + 3];
+    const a30 = alpha * a[r3 + p], a31 = alpha * a[r3 + p + 1], a32 = alpha * a[r3 + p + 2], a33 = alpha * a[r3 + p + 3];
+    const b0 = p * n;
+    const b1 = b0 + n;
+    const b2 = b1 + n;
+    const b3 = b2 + n;
+    for (let j = 0; j < n; j++) {
+      const x0 = b[b0 + j];
+      const x1 = b[b1 + j];
+      const x2 = b[b2 + j];
+      const x3 = b[b3 + j];
+      c[c0 + j] += a00 * x0 + a01 * x1 + a02 * x2 + a03 * x3;
+      c[c1 + j] += a10 * x0 + a11 * x1 + a12 * x2 + a13 * x3;
+      c[c2 + j] += a20 * x0 + a21 * x1 + a22 * x2 + a23 * x3;
+      c[c3 + j] += a30 * x0 + a31 * x1 + a32 * x2 + a33 * x3;
     }
   }
-  for (; i < m; i++) {
-    const ci = i * n;
-    for (let p = 0; p < k; p++) {
-      const ai = alpha * a[i * k + p];
-      const bp = p * n;
-      for (let j = 0; j < n; j++) c[ci + j] += ai * b[bp + j];
+  for (; p < k; p++) {
+    const a0 = alpha * a[r0 + p];
+    const a1 = alpha * a[r1 + p];
+    const a2 = alpha * a[r2 + p];
+    const a3 = alpha * a[r3 + p];
+    const bp = p * n;
+    for (let j = 0; j < n; j++) {
+      const x = b[bp + j];
+      c[c0 + j] += a0 * x;
+      c[c1 + j] += a1 * x;
+      c[c2 + j] += a2 * x;
+      c[c3 + j] += a3 * x;
     }
+  }
+}
+
+function nnOneRow(a: FloatArray, b: FloatArray, c: FloatArray, i: number, k: number, n: number, alpha: number): void {
+  const ci = i * n;
+  for (let p = 0; p < k; p++) {
+    const ai = alpha * a[i * k + p];
+    const bp = p * n;
+    for (let j = 0; j < n; j++) c[ci + j] += ai * b[bp + j];
   }
 }
 
@@ -86,42 +113,60 @@ export function gemmNT(A: Matrix, B: Matrix, C: Matrix, alpha = 1, beta = 0): vo
   const a = A.data;
   const b = B.data;
   const c = C.data;
-  // Each entry is a dot product of two contiguous rows; four rows of A share
-  // each row of B.
+  // Each entry is a dot product of two contiguous rows. Blocks of four rows of A
+  // by two rows of B keep eight sums in registers: six loads per eight
+  // multiply-adds.
   let i = 0;
   for (; i + 4 <= m; i += 4) {
-    const a0 = i * k;
-    const a1 = a0 + k;
-    const a2 = a1 + k;
-    const a3 = a2 + k;
-    for (let j = 0; j < n; j++) {
-      const bj = j * k;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let p = 0; p < k; p++) {
-        const bv = b[bj + p];
-        s0 += a[a0 + p] * bv;
-        s1 += a[a1 + p] * bv;
-        s2 += a[a2 + p] * bv;
-        s3 += a[a3 + p] * bv;
-      }
-      store(c, i * n + j, alpha * s0, beta);
-      store(c, (i + 1) * n + j, alpha * s1, beta);
-      store(c, (i + 2) * n + j, alpha * s2, beta);
-      store(c, (i + 3) * n + j, alpha * s3, beta);
-    }
+    let j = 0;
+    for (; j + 2 <= n; j += 2) ntFourByTwo(a, b, c, i, j, k, n, alpha, beta);
+    for (; j < n; j++) for (let r = i; r < i + 4; r++) store(c, r * n + j, alpha * dot(a, r * k, b, j * k, k), beta);
   }
   for (; i < m; i++) {
-    const ai = i * k;
-    for (let j = 0; j < n; j++) {
-      const bj = j * k;
-      let s = 0;
-      for (let p = 0; p < k; p++) s += a[ai + p] * b[bj + p];
-      store(c, i * n + j, alpha * s, beta);
-    }
+    for (let j = 0; j < n; j++) store(c, i * n + j, alpha * dot(a, i * k, b, j * k, k), beta);
   }
+}
+
+function ntFourByTwo(a: FloatArray, b: FloatArray, c: FloatArray, i: number, j: number, k: number, n: number, alpha: number, beta: number): void {
+  const a0 = i * k;
+  const a1 = a0 + k;
+  const a2 = a1 + k;
+  const a3 = a2 + k;
+  const b0 = j * k;
+  const b1 = b0 + k;
+  let s00 = 0, s10 = 0, s20 = 0, s30 = 0;
+  let s01 = 0, s11 = 0, s21 = 0, s31 = 0;
+  for (let p = 0; p < k; p++) {
+    const x = b[b0 + p];
+    const y = b[b1 + p];
+    const u0 = a[a0 + p];
+    const u1 = a[a1 + p];
+    const u2 = a[a2 + p];
+    const u3 = a[a3 + p];
+    s00 += u0 * x;
+    s10 += u1 * x;
+    s20 += u2 * x;
+    s30 += u3 * x;
+    s01 += u0 * y;
+    s11 += u1 * y;
+    s21 += u2 * y;
+    s31 += u3 * y;
+  }
+  const o = i * n + j;
+  store(c, o, alpha * s00, beta);
+  store(c, o + n, alpha * s10, beta);
+  store(c, o + 2 * n, alpha * s20, beta);
+  store(c, o + 3 * n, alpha * s30, beta);
+  store(c, o + 1, alpha * s01, beta);
+  store(c, o + n + 1, alpha * s11, beta);
+  store(c, o + 2 * n + 1, alpha * s21, beta);
+  store(c, o + 3 * n + 1, alpha * s31, beta);
+}
+
+function dot(a: FloatArray, ai: number, b: FloatArray, bi: number, k: number): number {
+  let s = 0;
+  for (let p = 0; p < k; p++) s += a[ai + p] * b[bi + p];
+  return s;
 }
 
 function store(c: FloatArray, index: number, value: number, beta: number): void {
