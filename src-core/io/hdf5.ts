@@ -11,7 +11,9 @@
  *
  * HDF5 reports errors on damaged files to stderr (h5wasm gives no way to silence
  * them); we check the HDF5 signature first so that files that are not HDF5 at all
- * fail here, with our message, before HDF5 sees them.
+ * fail here, with our message, before HDF5 sees them. Data is read through
+ * h5wasm's get_dataset_data with its status checked, not Dataset.value, which
+ * returns garbage when a read fails (as it does for h5py's lzf compression).
  */
 
 import { DTYPES, ImportError, shapeText, type DType, type NdArray, type NdData } from './ndarray.js';
@@ -45,7 +47,7 @@ export interface Hdf5DatasetInfo {
 
 /** Every dataset in the file, depth-first in HDF5's (alphabetical) order. */
 export async function listHdf5(bytes: Uint8Array, name = 'the HDF5 data'): Promise<Hdf5DatasetInfo[]> {
-  return withFile(bytes, name, (file, mod) => datasets(file, mod).map(([key, ds]) => describe(key, ds, mod)));
+  return withFile(bytes, name, (file, mod) => datasets(file, mod).map(([key, ds]) => describe(key, ds)));
 }
 
 /**
@@ -65,11 +67,11 @@ export async function readHdf5(bytes: Uint8Array, key: string, name = 'the HDF5 
       );
     }
     const ds = found[1];
-    const info = describe(path, ds, mod);
-    if (!info.dtype) {
-      throw new ImportError(`${name}: dataset '${path}' holds ${info.type}, not numbers`);
+    const dtype = dtypeOf(ds.metadata);
+    if (!dtype) {
+      throw new ImportError(`${name}: dataset '${path}' holds ${describe(path, ds).type}, not numbers`);
     }
-    return readDataset(ds, info.dtype, `${name}: dataset '${path}'`);
+    return readDataset(mod, ds, dtype, `${name}: dataset '${path}'`);
   });
 }
 
@@ -151,12 +153,13 @@ const H5T_NAMES: Record<number, string> = {
   10: 'array-typed elements',
 };
 
-function describe(key: string, ds: H5Dataset, _mod: H5): Hdf5DatasetInfo {
+function describe(key: string, ds: H5Dataset): Hdf5DatasetInfo {
   const md = ds.metadata;
   const shape = md.shape ?? [];
   const dtype = dtypeOf(md);
   const type = dtype ?? H5T_NAMES[md.type] ?? (md.type === H5T_FLOAT ? `${md.size * 8}-bit floats` : `HDF5 type class ${md.type}`);
-  return { key, shape, dtype, type };
+  const why = dtype ? unreadable(ds) : null;
+  return why ? { key, shape, dtype: null, type: `${type}, unreadable: it ${why}` } : { key, shape, dtype, type };
 }
 
 function dtypeOf(md: H5Dataset['metadata']): DType | null {
@@ -177,35 +180,56 @@ function isBoolEnum(e: H5Dataset['metadata']['enum_type']): boolean {
   return m.FALSE === 0 && m.TRUE === 1;
 }
 
-function readDataset(ds: H5Dataset, dtype: DType, what: string): NdArray {
+/** Filters HDF5 itself implements (deflate, shuffle, fletcher32, nbit, scaleoffset). */
+const BUILT_IN_FILTERS = new Set([1, 2, 3, 5, 6]);
+
+/** Why a dataset cannot be read though its type is numeric, or null. */
+function unreadable(ds: H5Dataset): string | null {
+  const missing = ds.filters.filter((f) => !BUILT_IN_FILTERS.has(f.id));
+  if (missing.length === 0) return null;
+  const names = missing.map((f) => `'${f.name || 'unknown'}' (filter id ${f.id})`).join(', ');
+  return `is compressed with ${names}, which this HDF5 reader lacks; save it with gzip or no compression`;
+}
+
+/**
+ * Reads the whole dataset through h5wasm's get_dataset_data, checking HDF5's
+ * status: Dataset.value ignores it and returns whatever was in the buffer when a
+ * read fails (for example, lzf-compressed data comes back as garbage).
+ */
+function readDataset(mod: H5, ds: H5Dataset, dtype: DType, what: string): NdArray {
+  const why = unreadable(ds);
+  if (why) throw new ImportError(`${what} ${why}`);
   const md = ds.metadata;
   const shape = md.shape ?? [];
-  const value = ds.value;
-  // A 0-D dataset comes back as a single number or bigint.
-  if (typeof value === 'number' || typeof value === 'bigint') {
-    const v = Number(value);
-    if (typeof value === 'bigint' && BigInt(v) !== value) {
-      throw new ImportError(`${what}: the 64-bit integer ${value} exceeds 2^53 in magnitude`);
-    }
-    const data = DTYPES[dtype].make(1);
-    data[0] = dtype === 'bool' ? (v ? 1 : 0) : v;
-    return { dtype, shape: [], data };
-  }
-  if (!value || !ArrayBuffer.isView(value)) {
-    throw new ImportError(`${what}: h5wasm returned no numeric data`);
-  }
-  const raw = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  const n = md.total_size;
+  const size = md.size;
   const storage: DType = dtype === 'bool' ? 'uint8' : dtype;
-  const size = DTYPES[storage].bytes;
-  let n = 1;
-  for (const d of shape) n *= d;
-  if (raw.length !== n * size) {
-    throw new ImportError(`${what}: shape ${shapeText(shape)} needs ${n * size} bytes, HDF5 returned ${raw.length}`);
+  if (size !== DTYPES[storage].bytes || n !== shape.reduce((a, b) => a * b, 1)) {
+    throw new ImportError(`${what}: unexpected element size ${size} or count ${n} for shape ${shapeText(shape)}`);
+  }
+  const M = mod.Module;
+  const nbytes = n * size;
+  if (nbytes > M.MAXIMUM_MEMORY) {
+    throw new ImportError(`${what}: shape ${shapeText(shape)} needs ${nbytes} bytes, more than h5wasm can hold`);
+  }
+  const ptr = nbytes > 0 ? M._malloc(nbytes) : 0;
+  if (nbytes > 0 && ptr === 0) {
+    throw new ImportError(`${what}: shape ${shapeText(shape)} needs ${nbytes} bytes, which h5wasm could not allocate`);
+  }
+  let raw: Uint8Array;
+  try {
+    const status = nbytes > 0 ? M.get_dataset_data(ds.file_id, ds.path, null, null, null, BigInt(ptr)) : 0;
+    if (status < 0) {
+      throw new ImportError(`${what}: HDF5 could not read its data (damaged, or compressed in a way this reader lacks)`);
+    }
+    raw = M.HEAPU8.slice(ptr, ptr + nbytes);
+  } finally {
+    if (ptr) M._free(ptr);
   }
   const out: NdData = DTYPES[dtype].make(n);
+  // h5wasm asks HDF5 for little-endian data whatever the file's byte order.
+  const le = true;
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  // HDF5 converts to the machine's byte order on reading, whatever the file's.
-  const le = HOST_LITTLE_ENDIAN;
   if (dtype === 'int64' || dtype === 'uint64') {
     for (let i = 0; i < n; i++) {
       const v = readInt64(view, i * 8, le, dtype === 'int64');

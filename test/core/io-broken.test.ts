@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../../src-core/io/csv.js';
-import { readHdf5 } from '../../src-core/io/hdf5.js';
+import { listHdf5, readHdf5 } from '../../src-core/io/hdf5.js';
 import { readMat } from '../../src-core/io/mat.js';
 import { ImportError, toDataset, toLabels } from '../../src-core/io/ndarray.js';
 import { readNpy } from '../../src-core/io/npy.js';
@@ -59,6 +59,7 @@ const CASES: [string, string][] = [
   ['h5_without_key.h5', "h5_without_key.h5: no dataset 'X'; datasets are: list_classes, train_set_x, train_set_y"],
   ['h5_not_hdf5.h5', 'h5_not_hdf5.h5: not an HDF5 file (no HDF5 signature at offset 0, 512, 1024, …)'],
   ['h5_truncated.h5', 'h5_truncated.h5: HDF5 cannot open it (damaged or truncated?)'],
+  ['h5_lzf.h5', "h5_lzf.h5: dataset 'X' is compressed with 'lzf' (filter id 32000), which this HDF5 reader lacks; save it with gzip or no compression"],
   // MATLAB
   ['mat_v73.mat', 'mat_v73.mat is a MATLAB v7.3 file; load it as HDF5'],
   ['mat_not_mat.mat', "mat_not_mat.mat: not a MATLAB v5 .mat file (no 'MATLAB 5.0 MAT-file' header; MATLAB v4 files are not supported)"],
@@ -80,6 +81,13 @@ describe('broken files fail with their own message', () => {
 });
 
 describe('awkward but valid files', () => {
+  it('listHdf5 flags a dataset it cannot decode instead of offering it', async () => {
+    const [x] = await listHdf5(bytes('h5_lzf.h5'), 'h5_lzf.h5');
+    expect(x).toMatchObject({ key: 'X', shape: [10, 10], dtype: null });
+    expect(x.type).toBe(
+      "float64, unreadable: it is compressed with 'lzf' (filter id 32000), which this HDF5 reader lacks; save it with gzip or no compression",
+    );
+  });
   it('CSV with a BOM and CRLF line ends', async () => {
     const r = await parseCsv([bytes('csv_bom_crlf.csv')], { label: 'y', name: 'csv_bom_crlf.csv' });
     expect(r.featureNames).toEqual(['x1', 'x2']);
