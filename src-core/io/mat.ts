@@ -164,7 +164,8 @@ function parseMat(bytes: Uint8Array, name: string, readValues: boolean): Parsed[
     // Top-level elements are not padded (matrices are whole multiples of 8 anyway).
     pos = end;
   }
-  return vars;
+  // An unnamed variable is MATLAB's subsystem data (__function_workspace__), not the user's.
+  return vars.filter((v) => v.info.name !== '');
 }
 
 function checkHeader(bytes: Uint8Array, name: string): void {
@@ -250,20 +251,23 @@ function readMatrix(el: Element, file: string, readValues: boolean): Parsed {
   }
   const flags = viewOf(flagsEl.data).getUint32(0, el.le);
   const mxClass = flags & 0xff;
-  if (dimsEl.type !== MI.INT32 || dimsEl.data.length % 4 !== 0) {
+  const text = (e: Element | undefined): string =>
+    e && (e.type === MI.INT8 || e.type === MI.UINT8 || e.type === MI.UTF8) ? new TextDecoder('utf-8').decode(e.data) : '';
+  if (mxClass === 17) {
+    // Opaque objects (MATLAB strings, tables, …) have no dimensions element: flags, name, type, class, data.
+    const info = { name: text(dimsEl), matlabClass: `opaque object (${text(parts[3]) || 'unknown class'})`, shape: [], dtype: null };
+    return { info: { ...info, skipped: 'opaque objects are not numeric matrices' }, array: null };
+  }
+  const numericClass = MX_DTYPE[mxClass] !== undefined;
+  const shape: number[] = [];
+  if (dimsEl.type === MI.INT32 && dimsEl.data.length % 4 === 0) {
+    const dv = viewOf(dimsEl.data);
+    for (let i = 0; i < dimsEl.data.length; i += 4) shape.push(dv.getInt32(i, el.le));
+  }
+  if (numericClass && (shape.length < 2 || shape.some((d) => d < 0))) {
     throw new ImportError(`${where}: the dimensions element is malformed`);
   }
-  const dv = viewOf(dimsEl.data);
-  const shape: number[] = [];
-  for (let i = 0; i < dimsEl.data.length; i += 4) {
-    const d = dv.getInt32(i, el.le);
-    if (d < 0) throw new ImportError(`${where}: negative dimension ${d}`);
-    shape.push(d);
-  }
-  let varName = '';
-  if (parts.length >= 3 && (parts[2].type === MI.INT8 || parts[2].type === MI.UINT8 || parts[2].type === MI.UTF8)) {
-    varName = new TextDecoder('utf-8').decode(parts[2].data);
-  }
+  const varName = text(parts[2]);
   const logical = (flags & FLAG_LOGICAL) !== 0;
   const complex = (flags & FLAG_COMPLEX) !== 0;
   const classDtype = MX_DTYPE[mxClass];

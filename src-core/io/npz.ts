@@ -25,12 +25,21 @@ export function readNpz(bytes: Uint8Array, name = 'the .npz data'): Map<string, 
   let files: Record<string, Uint8Array>;
   try {
     files = unzipSync(bytes, {
+      // Runs before each member is inflated, into a buffer of the size the archive
+      // claims: refuse impossible claims before that allocation.
       filter: (f) => {
         members.push(f);
+        const limit = f.compression === 0 ? f.size : f.size * MAX_DEFLATE_RATIO + 1024;
+        if (f.originalSize > limit) {
+          throw new ImportError(
+            `${name}: member '${f.name}' claims ${f.originalSize} bytes from ${f.size}; the archive is corrupt`,
+          );
+        }
         return true;
       },
     });
   } catch (e) {
+    if (e instanceof ImportError) throw e;
     const bad = members.find((f) => f.compression !== 0 && f.compression !== 8);
     if (bad) {
       throw new ImportError(
@@ -38,11 +47,6 @@ export function readNpz(bytes: Uint8Array, name = 'the .npz data'): Map<string, 
       );
     }
     throw new ImportError(`${name}: not a readable zip archive: ${(e as Error).message}`);
-  }
-  for (const f of members) {
-    if (f.originalSize > f.size * MAX_DEFLATE_RATIO + 1024) {
-      throw new ImportError(`${name}: member '${f.name}' claims an impossible size; the archive is corrupt`);
-    }
   }
   const out = new Map<string, NdArray>();
   for (const [member, data] of Object.entries(files)) {

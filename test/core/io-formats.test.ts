@@ -247,6 +247,29 @@ describe('readMat on hand-built files', () => {
     expect(readMat(bytes).get('k')).toEqual({ dtype: 'int32', shape: [2, 3], data: new Int32Array([-1, -2, -3, -4, -5, -6]) });
   });
 
+  it('skips opaque objects (MATLAB strings) and the unnamed subsystem data', () => {
+    const le = true;
+    const fl = words([17, 0], 4, (v, o, x) => v.setUint32(o, x, le));
+    const txt = (t: string): Uint8Array => new TextEncoder().encode(t);
+    const opaque = element(
+      MI_MATRIX,
+      concat([element(MI_UINT32, fl, le), element(MI_INT8, txt('s'), le), element(MI_INT8, txt('MCOS'), le), element(MI_INT8, txt('string'), le), element(MI_UINT32, new Uint8Array(8), le)]),
+      le,
+    );
+    const real = words([1, 2], 8, (v, o, x) => v.setFloat64(o, x, le));
+    const bytes = concat([
+      matHeader(le),
+      opaque,
+      matrix(le, 'X', 6, [1, 2], real, MI_DOUBLE),
+      matrix(le, '', 9, [1, 8], new Uint8Array(8), MI_UINT8),
+    ]);
+    expect([...readMat(bytes).keys()]).toEqual(['X']);
+    expect(listMat(bytes)).toEqual([
+      { name: 's', matlabClass: 'opaque object (string)', shape: [], dtype: null, skipped: 'opaque objects are not numeric matrices' },
+      { name: 'X', matlabClass: 'double', shape: [1, 2], dtype: 'float64', skipped: null },
+    ]);
+  });
+
   it('says that a v7.3 file is HDF5', () => {
     const bytes = concat([matHeader(true, 'MATLAB 7.3 MAT-file, Platform: GLNXA64, HDF5 schema 1.00 .'), new Uint8Array(600)]);
     expect(() => readMat(bytes, 'big.mat')).toThrow('big.mat is a MATLAB v7.3 file; load it as HDF5');
