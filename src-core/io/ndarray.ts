@@ -158,29 +158,73 @@ export function forEachColumnMajor(
 
 /**
  * Transposes a (rows, cols) row-major matrix into (cols, rows), in its own
- * storage: for matrices too big to hold twice. Follows the permutation's cycles
- * (the element at row r, column c moves to c·rows + r), marking visited elements
- * in a bitset, so it needs n/8 bytes beyond the data.
+ * storage: for matrices too big to hold twice (parseCsv's values). Needs a
+ * scratch of about `scratchValues` values (2 MiB by default) beyond the data.
+ *
+ * In three linear passes rather than element-by-element cycle following, whose
+ * random access is several times slower on big matrices:
+ *  1. each block of B rows, (B, cols), is transposed through the scratch into
+ *     (cols, B): `cols` segments of B values, one per column;
+ *  2. those segments, a (blocks, cols) grid, are transposed by following the
+ *     permutation's cycles segment by segment, which gathers each column's
+ *     segments in order;
+ *  3. the rows left over after the last whole block are saved to the scratch,
+ *     columns are moved apart (last first) to make room, and the rows written in.
  */
-export function transposeInPlace(a: FloatArray, rows: number, cols: number): void {
+export function transposeInPlace(a: FloatArray, rows: number, cols: number, scratchValues = 1 << 18): void {
   const n = rows * cols;
   if (a.length !== n) throw new RangeError(`transposeInPlace: ${a.length} values for (${rows}, ${cols})`);
   if (rows <= 1 || cols <= 1) return; // the same sequence either way
-  const last = n - 1;
-  const visited = new Uint8Array((n + 7) >> 3);
-  for (let start = 1; start < last; start++) {
-    if (visited[start >> 3] & (1 << (start & 7))) continue;
-    let k = start;
-    let carried = a[k];
-    do {
-      const r = Math.floor(k / cols);
-      const dest = (k - r * cols) * rows + r;
-      const t = a[dest];
-      a[dest] = carried;
-      carried = t;
-      visited[dest >> 3] |= 1 << (dest & 7);
-      k = dest;
-    } while (k !== start);
+  const make = (len: number): FloatArray => (a instanceof Float32Array ? new Float32Array(len) : new Float64Array(len));
+  const B = Math.max(1, Math.min(rows, Math.floor(scratchValues / cols)));
+  const blocks = Math.floor(rows / B);
+  const whole = blocks * B; // rows in whole blocks
+  const scratch = make(B * cols);
+
+  // 1. Each (B, cols) block to (cols, B).
+  if (B > 1) {
+    for (let k = 0; k < blocks; k++) {
+      const base = k * B * cols;
+      scratch.set(a.subarray(base, base + B * cols));
+      for (let c = 0; c < cols; c++) {
+        const out = base + c * B;
+        for (let r = 0; r < B; r++) a[out + r] = scratch[r * cols + c];
+      }
+    }
+  }
+
+  // 2. The (blocks, cols) grid of B-value segments to (cols, blocks).
+  const segs = blocks * cols;
+  if (blocks > 1) {
+    const visited = new Uint8Array((segs + 7) >> 3);
+    let carry = make(B);
+    let held = make(B);
+    for (let start = 1; start < segs - 1; start++) {
+      if (visited[start >> 3] & (1 << (start & 7))) continue;
+      carry.set(a.subarray(start * B, start * B + B));
+      let p = start;
+      do {
+        const k = Math.floor(p / cols);
+        const dest = (p - k * cols) * blocks + k;
+        held.set(a.subarray(dest * B, dest * B + B));
+        a.set(carry, dest * B);
+        [carry, held] = [held, carry];
+        visited[dest >> 3] |= 1 << (dest & 7);
+        p = dest;
+      } while (p !== start);
+    }
+  }
+
+  // 3. The rows after the whole blocks.
+  const tail = rows - whole;
+  if (tail > 0) {
+    const rest = a.subarray(whole * cols);
+    scratch.set(rest);
+    for (let c = cols - 1; c >= 1; c--) a.copyWithin(c * rows, c * whole, c * whole + whole);
+    for (let c = 0; c < cols; c++) {
+      const out = c * rows + whole;
+      for (let r = 0; r < tail; r++) a[out + r] = scratch[r * cols + c];
+    }
   }
 }
 

@@ -150,12 +150,21 @@ describe('forEachColumnMajor', () => {
 
 describe('transposeInPlace', () => {
   it('turns (rows, cols) into (cols, rows) for square, tall, wide and degenerate shapes', () => {
-    for (const [rows, cols] of [[1, 1], [1, 7], [7, 1], [3, 3], [2, 5], [5, 2], [17, 4], [64, 129]]) {
-      const a = Float64Array.from({ length: rows * cols }, (_, i) => i);
-      transposeInPlace(a, rows, cols);
-      for (let r = 0; r < rows; r++) {
-        for (let c = 0; c < cols; c++) expect(a[c * rows + r]).toBe(r * cols + c);
+    const shapes = [[1, 1], [1, 7], [7, 1], [3, 3], [2, 5], [5, 2], [17, 4], [64, 129], [1000, 3], [3, 1000]];
+    // Small scratches force every path: blocks of one row, whole blocks only, blocks and a tail.
+    for (const scratch of [1, 7, 12, 64, 1 << 18]) {
+      for (const [rows, cols] of shapes) {
+        const a = Float64Array.from({ length: rows * cols }, (_, i) => i);
+        transposeInPlace(a, rows, cols, scratch);
+        for (let r = 0; r < rows; r++) {
+          for (let c = 0; c < cols; c++) {
+            if (a[c * rows + r] !== r * cols + c) expect.fail(`(${rows}, ${cols}) scratch ${scratch}: wrong at (${c}, ${r})`);
+          }
+        }
       }
     }
+    const f = Float32Array.from({ length: 12 }, (_, i) => i);
+    transposeInPlace(f, 4, 3, 6);
+    expect(Array.from(f)).toEqual([0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11]);
   });
 });
