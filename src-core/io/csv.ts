@@ -287,7 +287,10 @@ class CsvReader {
       }
       const err = errorRows?.get(r);
       if (err) {
-        const what = err.code === 'MissingQuotes' ? 'a quoted field is never closed' : err.message.toLowerCase();
+        const what =
+          err.code === 'MissingQuotes'
+            ? 'a quoted field is never closed (or text follows its closing quote)'
+            : err.message.toLowerCase();
         throw new ImportError(`${this.name} line ${line}: ${what}`);
       }
       if (fields.length === 1 && fields[0].trim() === '') continue; // a blank line

@@ -134,6 +134,7 @@ describe('parseCsv: errors', () => {
     ['duplicate name', 'x,x,y\n1,2,0\n', { features: ['x'], label: 'y' }, "data.csv: column name 'x' appears more than once; pick the feature column by index"],
     ['label as feature', 'x,y\n1,0\n', { features: ['x', 'y'], label: 'y' }, "data.csv: column 'y' cannot be both the label and a feature"],
     ['unclosed quote', 'x,y\n1,0\n"2,1\n3,0\n', { label: 'y' }, 'data.csv line 3: a quoted field is never closed'],
+    ['text after a closing quote', 'x,y\n1,"ab"c\n', { label: 'y' }, 'data.csv line 2: a quoted field is never closed (or text follows its closing quote)'],
   ];
   it.each(cases)('%s', async (_, text, opts, message) => {
     await expect(parse(text, opts)).rejects.toThrow(message);
