@@ -195,6 +195,14 @@ export const GeneratorSourceSchema = z
     ...(GENERATORS_WITH_CLASSES.includes(s.generator) ? { classes: s.classes ?? GENERATOR_DEFAULT_CLASSES[s.generator] } : {}),
   }));
 
+/** What to do with examples whose inputs hold NaN, ±Infinity (or, in CSV, an empty field). */
+function nonFinite() {
+  return z
+    .enum(['error', 'drop'])
+    .default('error')
+    .describe('"error" (default) rejects NaN or infinite inputs, naming the first; "drop" leaves those examples out.');
+}
+
 /** An array inside a file: the whole .npy, or the array named `key` in a .npz, .h5 or .mat. */
 export const ArrayRefSchema = z
   .strictObject({
@@ -219,6 +227,7 @@ export const FileSourceSchema = z
         'Axis of the examples: -1 (or 1) the course\'s (n_x, m); 0 rows are examples, (m, n_x) or (m, 64, 64, 3).',
       ),
     scale: z.number().gt(0).default(1).describe('Factor applied to X, e.g. 1/255 for images.'),
+    non_finite: nonFinite(),
     labels: z
       .union([z.array(z.string()).min(2).max(CONFIG_LIMITS.maxClasses), ArrayRefSchema], {
         error: 'must be a list of class names or an array in a file ({"file", "key"})',
@@ -243,6 +252,7 @@ export const CsvSourceSchema = z.strictObject({
         .literal([true, false, 'auto'])
         .default('auto')
         .describe('Whether the first row names the columns; "auto" detects it.'),
+      non_finite: nonFinite(),
     })
     .superRefine((value, ctx) => {
       const c = fields(value);

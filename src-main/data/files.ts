@@ -10,7 +10,7 @@ import type { CsvSource, FileSource } from '../../src-core/config';
 import type { ExperimentFiles, LoadedData } from '../../src-core/experiment';
 import { readHdf5 } from '../../src-core/io/hdf5';
 import { readMat } from '../../src-core/io/mat';
-import { type NdArray, toDataset, toExamplesMatrix } from '../../src-core/io/ndarray';
+import { type NdArray, dropNonFinite, toDataset, toExamplesMatrix } from '../../src-core/io/ndarray';
 import { readNpy } from '../../src-core/io/npy';
 import { readNpz } from '../../src-core/io/npz';
 import { parseCsv } from '../../src-core/io/csv';
@@ -98,11 +98,14 @@ async function loadArrays(source: FileSource, resolve: (f: string) => string, ro
   let X: Matrix;
   let Y: Matrix;
   if (regression) {
-    X = toExamplesMatrix(x, { examplesAxis: source.examples_axis, scale: source.scale, what: xWhat });
+    // Targets are values, not class labels: read Y like X.
+    const drop = source.non_finite === 'drop';
+    X = toExamplesMatrix(x, { examplesAxis: source.examples_axis, scale: source.scale, what: xWhat, nonFinite: drop ? 'keep' : 'error' });
     Y = toExamplesMatrix(y, { examplesAxis: source.examples_axis, what: yWhat });
     if (X.cols !== Y.cols) throw new DataFileError(`${xWhat} has ${X.cols} examples but ${yWhat} has ${Y.cols}`);
+    if (drop) ({ X, Y } = dropNonFinite(X, Y));
   } else {
-    ({ X, Y } = toDataset(x, y, { examplesAxis: source.examples_axis, scale: source.scale, xWhat, yWhat }));
+    ({ X, Y } = toDataset(x, y, { examplesAxis: source.examples_axis, scale: source.scale, xWhat, yWhat, nonFinite: source.non_finite }));
   }
   let classNames: string[] | null = null;
   if (Array.isArray(source.labels)) classNames = source.labels;
@@ -121,6 +124,7 @@ async function loadCsv(source: CsvSource, resolve: (f: string) => string, role: 
     label: source.csv.label,
     features: source.csv.features,
     header: source.csv.header,
+    nonFinite: source.csv.non_finite,
     name: path.basename(file),
   });
   return { X: result.X, Y: result.Y, classNames: result.classNames };

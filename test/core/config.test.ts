@@ -131,9 +131,10 @@ describe('parseRunConfig on valid documents', () => {
       y: { file: 'data.npz', key: 'Y' },
       examples_axis: -1,
       scale: 1,
+      non_finite: 'error',
       labels: ['non-cat', 'cat'],
     });
-    expect(data.test).toEqual({ csv: { file: 'test.csv', label: 'y', header: 'auto' } });
+    expect(data.test).toEqual({ csv: { file: 'test.csv', label: 'y', header: 'auto', non_finite: 'error' } });
     expect(dataSourceKind(data.train)).toBe('files');
     expect(dataSourceKind(data.test!)).toBe('csv');
     expect(dataSourceKind(parsed(PLANAR).data.train)).toBe('generator');

@@ -108,6 +108,23 @@ describe('layerlab train', () => {
     expect(JSON.parse(readFileSync(json, 'utf8')).final.train_accuracy).toBeGreaterThan(0.9);
   });
 
+  it('rejects NaN in the data by default, naming where, and drops those examples when asked', async () => {
+    const m = 30;
+    const X = Float64Array.from({ length: 2 * m }, (_, i) => Math.sin(i));
+    X[7] = NaN;
+    const Y = Float64Array.from({ length: m }, (_, j) => (X[j] > 0 ? 1 : 0));
+    writeFileSync(path.join(dir, 'Xn.npy'), writeNpy({ dtype: 'float64', shape: [2, m], data: X }));
+    writeFileSync(path.join(dir, 'Yn.npy'), writeNpy({ dtype: 'float64', shape: [1, m], data: Y }));
+    const source = { x: { file: 'Xn.npy' }, y: { file: 'Yn.npy' } };
+    const base = { model: { hidden: [2] }, train: { learning_rate: 0.1, iterations: 5 } };
+    expect(await main(['train', writeConfig('nan.json', { ...base, data: { train: source } }), '--store', path.join(dir, 's'), '--quiet'])).toBe(1);
+    expect(err.join('\n')).toMatch(/Xn\.npy.*NaN/);
+    const json = path.join(dir, 'r.json');
+    const drop = { ...base, data: { train: { ...source, non_finite: 'drop' } } };
+    expect(await main(['train', writeConfig('drop.json', drop), '--store', path.join(dir, 's'), '--quiet', '--json', json])).toBe(0);
+    expect(JSON.parse(readFileSync(json, 'utf8')).status).toBe('completed');
+  });
+
   it('exits 3 when the run diverges, keeping it in the store', async () => {
     const cfg = { ...planar, model: { hidden: [4], activation: 'relu', output: 'linear' }, init: { method: 'normal', scale: 1, seed: 1 }, train: { learning_rate: 1e6, iterations: 50, log_every: 1 } };
     const json = path.join(dir, 'r.json');

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { RunConfig } from '../../src-core/config';
 import { prepareExperiment, runExperiment } from '../../src-core/experiment';
 import { filesRelativeTo } from '../../src-main/data/files';
 import { readConfigFile } from '../../src-main/runner/config-file';
@@ -21,7 +22,9 @@ describe.skipIf(!present)('the deep cat net on ../shared/datasets', () => {
   it('matches the course NumPy costs, train and test, for the first iterations', async () => {
     const fx = loadFixture<{ iterations: number; costs: number[]; test_costs: number[] }>('core/deep_cat.json');
     const { config, baseDir } = await readConfigFile(path.join(root, 'examples', 'deep-cat.json'));
-    const short = { ...config, train: { ...config.train, iterations: fx.iterations, log_every: 1 } };
+    const t = config.train;
+    if (t.epochs !== undefined) throw new Error('deep-cat.json trains in iterations');
+    const short: RunConfig = { ...config, train: { ...t, iterations: fx.iterations, log_every: 1 } };
     const prepared = await prepareExperiment(short, filesRelativeTo(baseDir));
     expect(prepared.data.X.shapeText).toBe('(12288, 209)');
     expect(prepared.data.Xtest!.shapeText).toBe('(12288, 50)');
