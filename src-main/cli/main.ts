@@ -15,6 +15,7 @@ function add(name: string, load: () => Promise<{ command: Command }>): void {
 // One line per subcommand.
 add('train', () => import('./train'));
 add('gradcheck', () => import('./gradcheck'));
+add('runs', () => import('./runs'));
 
 async function usage(): Promise<string> {
   const names = Object.keys(commands).sort();
