@@ -2,8 +2,8 @@
  * Output layers, each paired with its loss: sigmoid with binary cross-entropy,
  * softmax with categorical cross-entropy, linear with mean squared error. Pairing
  * them gives the simple, stable gradient dZ = ∂loss/∂Z directly (A − Y for the
- * first two), and lets the loss be computed from Z, so that saturated outputs
- * (A exactly 0 or 1) still give a finite cost.
+ * first two), and lets the loss fall back to Z wherever A has lost accuracy, so
+ * that saturated outputs (A exactly 0 or 1) still give a finite cost.
  *
  * The cost is the mean over examples of the per-example loss; `lossSum` returns
  * the sum, so that mini-batches can be averaged over a whole epoch.
@@ -38,14 +38,21 @@ function subtract(A: Matrix, Y: Matrix, dZ: Matrix): void {
 const sigmoidCrossEntropy: OutputLayer = {
   name: 'sigmoid',
   forward: (Z, A) => k.sigmoidForward(Z.data, A.data),
-  // −[y·log(a) + (1−y)·log(1−a)] with a = σ(z) is y·softplus(−z) + (1−y)·softplus(z).
-  lossSum(Z, _A, Y) {
+  // −[y·log(a) + (1−y)·log(1−a)] with a = σ(z). Each log is taken of a where a
+  // is accurate relative to its size; otherwise from z, exactly: −log(σ(z)) is
+  // softplus(−z) and −log(1−σ(z)) is softplus(z). So saturated outputs give a
+  // finite cost, and the common case costs one logarithm per example.
+  lossSum(Z, A, Y) {
     const z = Z.data;
+    const a = A.data;
     const y = Y.data;
     let s = 0;
     for (let i = 0; i < z.length; i++) {
       const yi = y[i];
-      s += (yi !== 0 ? yi * softplus(-z[i]) : 0) + (yi !== 1 ? (1 - yi) * softplus(z[i]) : 0);
+      const ai = a[i];
+      if (yi !== 0) s += yi * (ai > 0 ? -Math.log(ai) : softplus(-z[i]));
+      // 1 − a loses a's relative accuracy once a ≥ ½; log1p(−a) keeps it below.
+      if (yi !== 1) s += (1 - yi) * (ai < 0.5 ? -Math.log1p(-ai) : softplus(z[i]));
     }
     return s;
   },
