@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+// Which runtime the installed better-sqlite3 native module was built for, and whether the
+// runtime running this script can load it. A native module is built against one ABI
+// (NODE_MODULE_VERSION): Node 20 is 115, Node 22 is 127, and every Electron major has its
+// own. Built for one, it fails to load in another, with an error naming both numbers.
+//
+//   node scripts/native-runtime.mjs          prints a one-line verdict; exit 0 loads, 1 not
+//   node scripts/native-runtime.mjs --json   the report as JSON
+//
+// Under Electron, run it as `ELECTRON_RUN_AS_NODE=1 electron scripts/native-runtime.mjs`.
+// See docs/native-modules.md.
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const require = createRequire(import.meta.url);
+
+/** Node majors by ABI, for when node-abi's registry cannot be read. */
+const KNOWN_NODE_ABIS = { 108: 'Node 18', 115: 'Node 20', 120: 'Node 21', 127: 'Node 22', 131: 'Node 23', 137: 'Node 24' };
+
+/**
+ * The two ABIs in a "compiled against a different Node.js version" load error, or null
+ * if `message` is some other error.
+ * @param {string} message
+ * @returns {{ builtFor: number, needs: number } | null}
+ */
+export function parseAbiMismatch(message) {
+  const match = /NODE_MODULE_VERSION (\d+)[\s\S]*?requires\s+NODE_MODULE_VERSION (\d+)/.exec(message);
+  return match ? { builtFor: Number(match[1]), needs: Number(match[2]) } : null;
+}
+
+/**
+ * The ABI a native module was built for, read from its exported
+ * `node_register_module_v<ABI>` symbol, without loading it; null if it has none
+ * (a Node-API module, or not a Node module at all).
+ * @param {Uint8Array} bytes the .node file
+ * @returns {number | null}
+ */
+export function abiFromBinary(bytes) {
+  const marker = Buffer.from('node_register_module_v');
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const at = buffer.indexOf(marker);
+  if (at < 0) return null;
+  let end = at + marker.length;
+  while (end < buffer.length && buffer[end] >= 0x30 && buffer[end] <= 0x39) end++;
+  return end > at + marker.length ? Number(buffer.toString('latin1', at + marker.length, end)) : null;
+}
+
+/** node-abi's registry (a dependency of better-sqlite3's installer), if it can be found. */
+function readAbiRegistry() {
+  try {
+    const fromSqlite = createRequire(require.resolve('better-sqlite3/package.json'));
+    const fromPrebuild = createRequire(fromSqlite.resolve('prebuild-install/package.json'));
+    return JSON.parse(readFileSync(fromPrebuild.resolve('node-abi/abi_registry.json'), 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Which runtimes use an ABI: "Node 20", "Electron 33", "Electron 30 or 31"; "ABI n" if unknown.
+ * @param {number} abi
+ * @param {{ abi: string, runtime: string, target: string }[] | null} [registry]
+ * @returns {string}
+ */
+export function describeAbi(abi, registry = readAbiRegistry()) {
+  const names = new Set();
+  for (const entry of registry ?? []) {
+    if (Number(entry.abi) !== abi) continue;
+    const runtime = entry.runtime === 'electron' ? 'Electron' : entry.runtime === 'node' ? 'Node' : entry.runtime;
+    names.add(`${runtime} ${entry.target.split('.')[0]}`);
+  }
+  if (names.size === 0 && KNOWN_NODE_ABIS[abi]) names.add(KNOWN_NODE_ABIS[abi]);
+  if (names.size === 0) return `ABI ${abi}`;
+  const list = [...names].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  return list.length === 1 ? list[0] : `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}`;
+}
+
+/** The runtime running this script. */
+export function currentRuntime(versions = process.versions) {
+  const electron = versions.electron;
+  return {
+    name: electron ? 'electron' : 'node',
+    version: electron ?? versions.node,
+    abi: Number(versions.modules),
+    label: electron ? `Electron ${electron} (its Node ${versions.node})` : `Node ${versions.node}`,
+  };
+}
+
+/** What to run to rebuild the module for `runtime`. */
+export function rebuildCommand(runtime) {
+  return runtime.name === 'electron' ? 'npx @electron/rebuild --force --only better-sqlite3' : 'npm rebuild better-sqlite3';
+}
+
+/** The installed module: better-sqlite3's build/Release/better_sqlite3.node. */
+export function modulePath() {
+  return join(dirname(require.resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
+}
+
+/**
+ * Checks the installed module against this runtime.
+ * @param {{ file?: string, runtime?: ReturnType<typeof currentRuntime>, load?: (file: string) => void }} [options]
+ *   `load` loads the module (throws as process.dlopen does); replaceable for tests.
+ */
+export function checkNativeModule(options = {}) {
+  const runtime = options.runtime ?? currentRuntime();
+  const file = options.file ?? modulePath();
+  const load = options.load ?? ((path) => process.dlopen({ exports: {} }, path));
+  const report = { module: file, runtime, builtFor: null, loads: false, message: '' };
+  if (!existsSync(file)) {
+    report.message = `better-sqlite3 is not built (${file} is missing); run ${rebuildCommand(runtime)}`;
+    return report;
+  }
+  const staticAbi = abiFromBinary(readFileSync(file));
+  const builtFor = (abi) => ({ abi, runtimes: describeAbi(abi) });
+  if (staticAbi !== null) report.builtFor = builtFor(staticAbi);
+  try {
+    load(file);
+    report.loads = true;
+    report.builtFor ??= builtFor(runtime.abi);
+    report.message = `better-sqlite3 is built for NODE_MODULE_VERSION ${report.builtFor.abi} and loads in ${runtime.label}`;
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    const mismatch = parseAbiMismatch(text);
+    if (mismatch) {
+      report.builtFor = builtFor(mismatch.builtFor);
+      report.message =
+        `better-sqlite3 was built for NODE_MODULE_VERSION ${mismatch.builtFor} (${report.builtFor.runtimes}) ` +
+        `but this runtime, ${runtime.label}, needs ${mismatch.needs}; run ${rebuildCommand(runtime)}`;
+    } else {
+      report.message = `better-sqlite3 does not load in ${runtime.label}: ${text.split('\n')[0]}; run ${rebuildCommand(runtime)}`;
+    }
+  }
+  return report;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const report = checkNativeModule();
+  if (process.argv.includes('--json')) console.log(JSON.stringify(report, null, 2));
+  else (report.loads ? console.log : console.error)(report.message);
+  process.exitCode = report.loads ? 0 : 1;
+}
