@@ -8,9 +8,11 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runConfigJsonSchema } from '../src-core/config';
+import { sweepSpecJsonSchema } from '../src-core/sweep-spec';
 
 const schemas: { file: string; schema: object }[] = [
   { file: '../resources/schemas/run-config.schema.json', schema: runConfigJsonSchema() },
+  { file: '../resources/schemas/sweep-spec.schema.json', schema: sweepSpecJsonSchema() },
 ];
 
 const check = process.argv.includes('--check');
