@@ -7,7 +7,7 @@
  * NumPy runs single-threaded with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset, so
  * that OpenBLAS picks its best kernel for this processor.
  *
- * Environment: LAYERLAB_BENCH_REPEATS (default 3) timed repeats per side.
+ * Environment: LAYERLAB_BENCH_REPEATS (default 5) timed runs per side.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -20,7 +20,7 @@ import { createRng } from '../src-core/random';
 import { DEFAULT_TRAIN_SETTINGS, train } from '../src-core/train';
 
 const REFERENCE = fileURLToPath(new URL('../../shared/bench/reference_numpy.py', import.meta.url));
-const REPEATS = Number(process.env.LAYERLAB_BENCH_REPEATS ?? 3);
+const REPEATS = Number(process.env.LAYERLAB_BENCH_REPEATS ?? 5);
 
 interface Workload {
   name: string;
@@ -58,15 +58,9 @@ const deep: Workload = {
   },
 };
 
-interface Timing {
-  perIterationMs: number[];
-  finalCost: number;
-}
-
-async function timeCore(w: Workload, precision: Precision): Promise<Timing> {
-  const perIterationMs: number[] = [];
-  let finalCost = NaN;
-  for (let r = 0; r <= REPEATS; r++) {
+/** One timed training run of the core, after one untimed run to warm up the JIT. */
+async function timeCore(w: Workload, precision: Precision, warm: boolean): Promise<{ ms: number; cost: number }> {
+  const once = async () => {
     const { net, X, Y, lr } = w.build(precision);
     const t0 = performance.now();
     const result = await train(net, { X, Y }, {
@@ -75,29 +69,25 @@ async function timeCore(w: Workload, precision: Precision): Promise<Timing> {
       schedule: { iterations: w.iterations },
       logEvery: w.iterations,
     });
-    const ms = (performance.now() - t0) / w.iterations;
-    if (r > 0) perIterationMs.push(ms); // the first run warms up the JIT
-    finalCost = result.history.at(-1)!.cost;
-  }
-  return { perIterationMs, finalCost };
+    return { ms: (performance.now() - t0) / w.iterations, cost: result.history.at(-1)!.cost };
+  };
+  if (!warm) await once();
+  return once();
 }
 
-function timeNumpy(w: Workload, dtype: Precision): Timing | null {
+/** One timed run of the NumPy reference (it warms up inside its own process). */
+function timeNumpy(w: Workload): { ms: number; cost: number } | null {
   if (!existsSync(REFERENCE)) return null;
   const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
+  // The core never computes dA0 (nothing needs it), so neither does NumPy here.
+  const args = [REFERENCE, w.mode, '--repeats', '1', ...(w.mode === 'b' ? ['--skip-dA0'] : [])];
   try {
-    // The core never computes dA0 (nothing needs it), so neither does NumPy here.
-    const args = [REFERENCE, w.mode, '--repeats', String(REPEATS), '--dtype', dtype, ...(w.mode === 'b' ? ['--skip-dA0'] : [])];
-    const out = execFileSync('python3', args, {
-      env,
-      encoding: 'utf8',
-      maxBuffer: 64 << 20,
-    });
+    const out = execFileSync('python3', args, { env, encoding: 'utf8', maxBuffer: 64 << 20 });
     const line = out.split('\n').find((l) => l.startsWith('RESULT '));
     const res = JSON.parse(line!.slice(7)) as { times_s: number[]; iters: number; costs: [number, number][] };
-    return { perIterationMs: res.times_s.map((t) => (t * 1000) / res.iters), finalCost: res.costs.at(-1)![1] };
+    return { ms: (res.times_s[0] * 1000) / res.iters, cost: res.costs.at(-1)![1] };
   } catch (error) {
     console.log(`  (NumPy reference failed: ${(error as Error).message.split('\n')[0]})`);
     return null;
@@ -107,22 +97,78 @@ function timeNumpy(w: Workload, dtype: Precision): Timing | null {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (ms: number) => (ms < 1 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(2)} ms`);
 
-export async function run(): Promise<void> {
-  console.log(`training loop time per iteration, median of ${REPEATS} (NumPy: single thread; dA0 skipped on both sides for the deep net)`);
-  for (const w of [planar, deep]) {
-    for (const precision of w.mode === 'b' ? (['float64', 'float32'] as const) : (['float64'] as const)) {
-      const numpy = timeNumpy(w, 'float64');
-      const core = await timeCore(w, precision);
-      const ours = median(core.perIterationMs);
-      const line = [`${w.name}, Layerlab ${precision}: ${fmt(ours)}`];
-      if (numpy) {
-        const ref = median(numpy.perIterationMs);
-        line.push(`NumPy float64: ${fmt(ref)}`, `ratio ${(ours / ref).toFixed(2)}× NumPy's time`);
-        line.push(`final cost ${core.finalCost.toFixed(8)} vs ${numpy.finalCost.toFixed(8)}`);
-      } else {
-        line.push('(no ../shared/bench/reference_numpy.py: no NumPy baseline)');
-      }
-      console.log(`  ${line.join('  |  ')}`);
+/**
+ * NumPy and the core take turns, run by run, so that a change in the machine's
+ * load hits both alike; the best run of each is compared (the least disturbed),
+ * and the medians are shown beside.
+ */
+async function compare(w: Workload, precision: Precision): Promise<void> {
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  let costs = { ours: NaN, theirs: NaN };
+  for (let r = 0; r < REPEATS; r++) {
+    const n = timeNumpy(w);
+    if (n) {
+      theirs.push(n.ms);
+      costs.theirs = n.cost;
+    }
+    const c = await timeCore(w, precision, r > 0);
+    ours.push(c.ms);
+    costs.ours = c.cost;
+  }
+  const best = Math.min(...ours);
+  const line = [`${w.name}, Layerlab ${precision}: best ${fmt(best)} (median ${fmt(median(ours))})`];
+  if (theirs.length) {
+    const ref = Math.min(...theirs);
+    line.push(`NumPy float64: best ${fmt(ref)} (median ${fmt(median(theirs))})`);
+    line.push(`ratio ${(best / ref).toFixed(2)}× NumPy's time (medians ${(median(ours) / median(theirs)).toFixed(2)}×)`);
+    line.push(`final cost ${costs.ours.toFixed(8)} vs ${costs.theirs.toFixed(8)}`);
+  } else {
+    line.push('(no ../shared/bench/reference_numpy.py: no NumPy baseline)');
+  }
+  console.log(`  ${line.join('  |  ')}`);
+}
+
+/**
+ * Decision-boundary grid: the probabilities of a [2, 50, 50, 1] net on a 200×200
+ * grid in one batched predict, against the per-point calls it replaces.
+ */
+function boundaryGrid(): void {
+  const net = new Network({ sizes: [2, 50, 50, 1], activations: ['tanh', 'tanh'], output: 'sigmoid' });
+  const rng = createRng(3, 'default');
+  net.W.forEach((W) => W.data.set(INITIALIZERS.he.weights(rng, W.rows, W.cols, 0)));
+  const side = 200;
+  const grid = Matrix.zeros(2, side * side);
+  for (let r = 0; r < side; r++) {
+    for (let c = 0; c < side; c++) {
+      grid.set(0, r * side + c, -4 + (8 * c) / (side - 1));
+      grid.set(1, r * side + c, -4 + (8 * r) / (side - 1));
     }
   }
+  const batched: number[] = [];
+  const perPoint: number[] = [];
+  const point = Matrix.zeros(2, 1);
+  for (let rep = 0; rep < 8; rep++) {
+    let t0 = performance.now();
+    net.predict(grid);
+    batched.push(performance.now() - t0);
+    t0 = performance.now();
+    for (let j = 0; j < side * side; j++) {
+      point.data[0] = grid.data[j];
+      point.data[1] = grid.data[side * side + j];
+      net.predict(point);
+    }
+    perPoint.push(performance.now() - t0);
+  }
+  const best = Math.min(...batched.slice(2));
+  const slow = Math.min(...perPoint.slice(2));
+  console.log(`  decision boundary, [2, 50, 50, 1] on a 200×200 grid: batched predict best ${fmt(best)}  |  per-point predict ${fmt(slow)}  |  ratio ${(best / slow).toFixed(3)}×`);
+}
+
+export async function run(): Promise<void> {
+  boundaryGrid();
+  console.log(`training loop time per iteration, ${REPEATS} alternating runs each (NumPy: single thread; dA0 skipped on both sides for the deep net)`);
+  await compare(planar, 'float64');
+  await compare(deep, 'float64');
+  await compare(deep, 'float32');
 }

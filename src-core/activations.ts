@@ -16,21 +16,32 @@ export interface Activation {
 /** The leaky relu's slope for negative inputs, unless the config says otherwise. */
 export const DEFAULT_LEAKY_SLOPE = 0.01;
 
+/** One entry per activation; leaky_relu takes its slope, the others ignore it. */
+const ACTIVATIONS: Record<ActivationName, (leakySlope: number) => Activation> = {
+  sigmoid: () => ({
+    name: 'sigmoid',
+    forward: k.sigmoidForward,
+    backward: (dA, _Z, A, dZ) => k.sigmoidBackward(dA, A, dZ),
+  }),
+  tanh: () => ({
+    name: 'tanh',
+    forward: k.tanhForward,
+    backward: (dA, _Z, A, dZ) => k.tanhBackward(dA, A, dZ),
+  }),
+  relu: () => ({
+    name: 'relu',
+    forward: (Z, A) => k.reluForward(Z, A, 0),
+    backward: (dA, Z, _A, dZ) => k.reluBackward(dA, Z, dZ, 0),
+  }),
+  leaky_relu: (slope) => ({
+    name: 'leaky_relu',
+    forward: (Z, A) => k.reluForward(Z, A, slope),
+    backward: (dA, Z, _A, dZ) => k.reluBackward(dA, Z, dZ, slope),
+  }),
+};
+
 export function makeActivation(name: ActivationName, leakySlope = DEFAULT_LEAKY_SLOPE): Activation {
-  switch (name) {
-    case 'sigmoid':
-      return { name, forward: k.sigmoidForward, backward: (dA, _Z, A, dZ) => k.sigmoidBackward(dA, A, dZ) };
-    case 'tanh':
-      return { name, forward: k.tanhForward, backward: (dA, _Z, A, dZ) => k.tanhBackward(dA, A, dZ) };
-    case 'relu':
-      return { name, forward: (Z, A) => k.reluForward(Z, A, 0), backward: (dA, Z, _A, dZ) => k.reluBackward(dA, Z, dZ, 0) };
-    case 'leaky_relu':
-      return {
-        name,
-        forward: (Z, A) => k.reluForward(Z, A, leakySlope),
-        backward: (dA, Z, _A, dZ) => k.reluBackward(dA, Z, dZ, leakySlope),
-      };
-  }
+  return ACTIVATIONS[name](leakySlope);
 }
 
-export const ACTIVATION_NAMES: readonly ActivationName[] = ['sigmoid', 'tanh', 'relu', 'leaky_relu'];
+export const ACTIVATION_NAMES = Object.keys(ACTIVATIONS) as ActivationName[];
