@@ -15,7 +15,10 @@ function add(name: string, load: () => Promise<{ command: Command }>): void {
 // One line per subcommand.
 add('train', () => import('./train'));
 add('gradcheck', () => import('./gradcheck'));
+add('export', () => import('./export'));
+add('predict', () => import('./predict'));
 add('runs', () => import('./runs'));
+add('ui', () => import('./ui'));
 
 async function usage(): Promise<string> {
   const names = Object.keys(commands).sort();

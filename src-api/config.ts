@@ -1,0 +1,26 @@
+/**
+ * The run configuration as the renderer needs it: its schema, its checks, its limits and
+ * names, re-exported from the core so that the form validates each field exactly as
+ * `layerlab train` does, without the renderer importing src-core itself.
+ */
+export {
+  RunConfigSchema,
+  parseRunConfig,
+  checkAtPath,
+  schemaAtPath,
+  formatIssues,
+  CONFIG_LIMITS,
+  GENERATORS,
+  GENERATORS_WITH_CLASSES,
+  GENERATOR_DEFAULT_NOISE,
+  GENERATOR_DEFAULT_CLASSES,
+  ACTIVATIONS,
+  OUTPUTS,
+  OPTIMIZERS,
+  INIT_METHODS,
+  DEFAULT_ITERATIONS,
+  type RunConfig,
+  type RunConfigInput,
+  type ConfigIssue,
+  type GeneratorName,
+} from '../src-core/config';

@@ -1,0 +1,91 @@
+/**
+ * The API's methods: for each, the schema of its parameters and of its result. This table
+ * is the contract between the renderer and the Node side; the transports (WebSocket and
+ * Electron IPC) carry any method of it, and both ends check every message against it.
+ * Adding a method is one line here and one handler in src-main/api/handlers.ts.
+ */
+import { z } from 'zod';
+import { RunConfigSchema } from '../src-core/config';
+import {
+  API_LIMITS,
+  BoundarySchema,
+  ExportFileSchema,
+  ExportFormatSchema,
+  GeneratorInfoSchema,
+  GeneratorSourceSchema,
+  HistorySchema,
+  IdSchema,
+  PreviewSchema,
+  RunDetailSchema,
+  RunRowSchema,
+  ServerInfoSchema,
+} from './schemas';
+
+const text = z.string().max(API_LIMITS.maxText);
+const ids = z.array(IdSchema).min(1).max(API_LIMITS.maxIds);
+const ok = z.object({ ok: z.literal(true) });
+
+function method<P extends z.ZodType, R extends z.ZodType>(params: P, result: R) {
+  return { params, result };
+}
+
+export const API_METHODS = {
+  /** Version, store and what this server can do. */
+  'server.info': method(z.strictObject({}), ServerInfoSchema),
+
+  /**
+   * Runs for the table. Without `since`: every run (soft-deleted ones only with
+   * `deleted`). With `since`: only runs updated after that time, for live refreshes.
+   */
+  'runs.list': method(
+    z.strictObject({ since: z.number().optional(), deleted: z.boolean().optional() }),
+    z.object({ runs: z.array(RunRowSchema), now: z.number() }),
+  ),
+  'runs.get': method(z.strictObject({ id: IdSchema }), RunDetailSchema),
+  'runs.history': method(z.strictObject({ id: IdSchema }), HistorySchema),
+  /** The decision boundary at the final weights, or at a kept checkpoint's step. */
+  'runs.boundary': method(
+    z.strictObject({
+      id: IdSchema,
+      step: z.number().int().min(0).optional(),
+      grid: z.number().int().min(2).max(API_LIMITS.maxGrid).optional(),
+    }),
+    BoundarySchema,
+  ),
+  /** Trains a run configuration (as a config file holds it) in the background. */
+  'runs.start': method(z.strictObject({ config: RunConfigSchema }), z.object({ id: IdSchema })),
+  'runs.cancel': method(z.strictObject({ id: IdSchema }), ok),
+  'runs.update': method(
+    z.strictObject({
+      id: IdSchema,
+      name: z.string().min(1).max(API_LIMITS.maxText).optional(),
+      notes: z.string().max(API_LIMITS.maxNotes).optional(),
+      addTags: z.array(text.min(1)).max(100).optional(),
+      removeTags: z.array(text.min(1)).max(100).optional(),
+    }),
+    ok,
+  ),
+  /** Soft-deletes runs (restorable with runs.restore). */
+  'runs.delete': method(z.strictObject({ ids }), ok),
+  'runs.restore': method(z.strictObject({ ids }), ok),
+  /** Subscribes this connection to live decision boundaries of these runs ([] for none). */
+  'runs.watch': method(z.strictObject({ ids: z.array(IdSchema).max(64) }), ok),
+  /** A run's model or metrics as a file. */
+  'runs.export': method(z.strictObject({ id: IdSchema, format: ExportFormatSchema }), ExportFileSchema),
+
+  'datasets.generators': method(z.strictObject({}), z.array(GeneratorInfoSchema)),
+  /** Draws a generator's data for the scatter preview (at most maxPreviewExamples points). */
+  'datasets.preview': method(z.strictObject({ source: GeneratorSourceSchema }), PreviewSchema),
+} as const;
+
+export type ApiMethods = typeof API_METHODS;
+export type MethodName = keyof ApiMethods;
+/** What a caller passes (defaults may be left out). */
+export type Params<M extends MethodName> = z.input<ApiMethods[M]['params']>;
+/** What a handler receives (defaults filled in). */
+export type ParsedParams<M extends MethodName> = z.output<ApiMethods[M]['params']>;
+export type Result<M extends MethodName> = z.output<ApiMethods[M]['result']>;
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.hasOwn(API_METHODS, name);
+}

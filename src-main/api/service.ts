@@ -1,0 +1,365 @@
+/**
+ * The API's implementation: one handler per method of src-api's table, over the run
+ * store, the trainer, the dataset generators and the exporters. Transports never call
+ * handlers directly: each connection goes through `connect()`, whose `dispatch` takes a
+ * raw message text and checks its size, its JSON, its envelope and its parameters before
+ * any handler runs. Errors come back as values ({ ok: false, error }), never as throws.
+ */
+import { readFileSync } from 'node:fs';
+import { bytesToBase64, float32ToBase64 } from '../../src-api/binary';
+import { ApiError, RequestSchema, type Response, paramIssues, summarizeIssues } from '../../src-api/messages';
+import { API_METHODS, type MethodName, type ParsedParams, type Result, isMethodName } from '../../src-api/methods';
+import { API_LIMITS, type ExportFormat, type Hyperparams, type ServerInfo } from '../../src-api/schemas';
+import { type RunConfig, parseRunConfig } from '../../src-core/config';
+import { generateDataset, generators } from '../../src-core/datasets';
+import { type PreparedExperiment, prepareExperiment } from '../../src-core/experiment';
+import { Matrix } from '../../src-core/matrix';
+import { modelFromJson } from '../../src-core/model-file';
+import { Network } from '../../src-core/network';
+import { filesRelativeTo } from '../data/files';
+import { type RunStore, StoreError } from '../store';
+import { DEFAULT_GRID, boundsOf, evaluateBoundary, pointSet } from './boundary';
+import { checkpointMatrices, loadCheckpoints } from './checkpoints';
+import { type EventSink, EventHub, type Subscriber } from './events';
+import { EXPORTERS, exportFileName } from './exports';
+import { hyperparams, toRow } from './rows';
+import { Trainer } from './trainer';
+
+export interface ApiOptions {
+  store: RunStore;
+  transport: ServerInfo['transport'];
+  /** The training worker's module (see trainer.ts). */
+  workerUrl?: URL;
+  /** Runs trained at once. */
+  concurrency?: number;
+  batchMs?: number;
+}
+
+/** One connected renderer: a WebSocket, an Electron window, a test. */
+export interface Connection {
+  /** Handles one raw request message; resolves to the response (never rejects). */
+  dispatch(raw: string): Promise<Response>;
+  close(): void;
+}
+
+type Handler<M extends MethodName> = (params: ParsedParams<M>, subscriber: Subscriber) => Promise<Result<M>> | Result<M>;
+type Handlers = { [M in MethodName]: Handler<M> };
+
+const VERSION = (() => {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+})();
+
+export class LayerlabApi {
+  readonly hub: EventHub;
+  readonly trainer: Trainer;
+  readonly store: RunStore;
+  private readonly hp = new Map<string, Hyperparams>();
+  private readonly prepared = new Map<string, Promise<PreparedExperiment>>();
+  private readonly handlers: Handlers;
+  /** When this process last edited each run (tags, notes, name, deletion). */
+  private readonly touched = new Map<string, number>();
+
+  constructor(private readonly options: ApiOptions) {
+    this.store = options.store;
+    this.hub = new EventHub(options.batchMs);
+    this.trainer = new Trainer({
+      store: options.store,
+      emit: (event) => this.hub.emit(event),
+      workerUrl: options.workerUrl,
+      concurrency: options.concurrency,
+    });
+    this.handlers = this.makeHandlers();
+  }
+
+  /** A connection whose events go to `sink`. */
+  connect(sink: EventSink): Connection {
+    const subscriber = this.hub.subscribe(sink);
+    return {
+      dispatch: (raw) => this.dispatch(raw, subscriber),
+      close: () => this.hub.unsubscribe(subscriber),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.trainer.close();
+  }
+
+  /** Checks and runs one request message. */
+  async dispatch(raw: string, subscriber: Subscriber): Promise<Response> {
+    let id: number | null = null;
+    try {
+      if (typeof raw !== 'string') throw new ApiError('malformed', 'a request must be JSON text');
+      const bytes = raw.length > API_LIMITS.maxRequestBytes / 4 ? new TextEncoder().encode(raw).length : raw.length;
+      if (bytes > API_LIMITS.maxRequestBytes) {
+        throw new ApiError('too-large', `a request may be at most ${API_LIMITS.maxRequestBytes} bytes; this one is ${bytes}`);
+      }
+      let value: unknown;
+      try {
+        value = JSON.parse(raw);
+      } catch (error) {
+        throw new ApiError('malformed', `a request must be JSON: ${(error as Error).message}`);
+      }
+      const request = RequestSchema.safeParse(value);
+      if (!request.success) {
+        const issue = request.error.issues[0];
+        throw new ApiError('malformed', `not a request: ${issue.path.join('.') || 'the message'}: ${issue.message}`);
+      }
+      id = request.data.id;
+      const { method } = request.data;
+      if (!isMethodName(method)) throw new ApiError('unknown-method', `there is no method '${method}'`);
+      const parsed = API_METHODS[method].params.safeParse(request.data.params ?? {}, { reportInput: true });
+      if (!parsed.success) {
+        const issues = paramIssues(parsed.error);
+        throw new ApiError('invalid', summarizeIssues(issues), issues);
+      }
+      const handler = this.handlers[method] as Handler<MethodName>;
+      const result = await handler(parsed.data as never, subscriber);
+      return { id, ok: true, result };
+    } catch (error) {
+      return { id, ok: false, error: toApiError(error).toData() };
+    }
+  }
+
+  private makeHandlers(): Handlers {
+    const store = this.store;
+    return {
+      'server.info': () => ({
+        version: VERSION,
+        storeDir: store.dir,
+        transport: this.options.transport,
+        sweeps: false,
+        exportFormats: (['json', 'npz', 'safetensors', 'onnx', 'csv'] as ExportFormat[]).map((format) => {
+          const exporter = EXPORTERS[format];
+          return {
+            format,
+            label: exporter?.label ?? format,
+            available: exporter !== undefined,
+            reason: exporter ? null : `this build of Layerlab has no ${format} exporter`,
+          };
+        }),
+      }),
+
+      'runs.list': ({ since, deleted }) => {
+        const now = Date.now();
+        const sweeps = new Map(store.listSweeps().map((s) => [s.id, s.name]));
+        let runs = store.listRuns({ deleted: deleted ? 'include' : 'hide', sortBy: 'created', order: 'desc' });
+        if (since !== undefined) {
+          // Training moves a run's updatedAt; edits do not, so this process remembers them
+          // (it is the store's one writer). A deleted run comes back with deleted: true.
+          runs = store.listRuns({ deleted: 'include', sortBy: 'updated', order: 'desc', limit: 2000 }).filter((r) => r.updatedAt >= since);
+          const seen = new Set(runs.map((r) => r.id));
+          for (const [id, at] of this.touched) {
+            if (at >= since && !seen.has(id)) {
+              try {
+                runs.push(store.getRun(id));
+              } catch {
+                // Purged since.
+              }
+            }
+          }
+        }
+        return {
+          now,
+          runs: runs.map((run) => toRow(run, this.hyperparamsOf(run.id), run.sweepId ? sweeps.get(run.sweepId) ?? null : null)),
+        };
+      },
+
+      'runs.get': ({ id }) => {
+        const run = store.getRun(id);
+        const sweepName = run.sweepId ? store.getSweep(run.sweepId).name : null;
+        const summary = run.summary ? parseSummary(run.summary) : null;
+        const config = JSON.parse(run.config) as Record<string, unknown>;
+        const checkpoints = loadCheckpoints(store.dir, id);
+        return {
+          ...toRow(run, this.hyperparamsOf(id, run.config), sweepName),
+          config,
+          summary,
+          hasWeights: run.weights !== null,
+          checkpoints: checkpoints.list.map((c) => c.step),
+          inputs: checkpoints.sizes[0] ?? inputCount(config),
+        };
+      },
+
+      'runs.history': ({ id }) => {
+        const run = store.getRun(id);
+        const points = store.history(id);
+        const series: Record<string, { steps: number[]; values: (number | null)[] }> = {};
+        for (const p of points) {
+          const s = (series[p.key] ??= { steps: [], values: [] });
+          s.steps.push(p.step);
+          s.values.push(Number.isFinite(p.value) ? p.value : null);
+        }
+        const config = JSON.parse(run.config) as { train?: { epochs?: number } };
+        return { unit: config.train?.epochs !== undefined ? 'epoch' : 'iteration', series };
+      },
+
+      'runs.boundary': async ({ id, step, grid }) => {
+        const run = store.getRun(id);
+        const prepared = await this.prepare(id, run.config);
+        if (prepared.network.inputSize !== 2) {
+          throw new ApiError('conflict', `run ${id} has ${prepared.network.inputSize} inputs; a decision boundary needs 2`);
+        }
+        if (prepared.classes === null) throw new ApiError('conflict', `run ${id} is a regression; it has no decision boundary`);
+        let network: Network;
+        let at: number | null = null;
+        if (step !== undefined) {
+          const { sizes, list } = loadCheckpoints(store.dir, id);
+          const checkpoint = list.find((c) => c.step === step);
+          if (!checkpoint) throw new ApiError('not-found', `run ${id} has no checkpoint at step ${step}`);
+          network = new Network({ ...prepared.network.architecture, leakySlope: prepared.config.model.leaky_slope });
+          const { W, b } = checkpointMatrices(sizes, checkpoint);
+          network.setParameters(W, b);
+          at = step;
+        } else {
+          const weights = store.loadWeights(id);
+          if (!weights) throw new ApiError('conflict', `run ${id} has no final weights yet (status ${run.status})`);
+          network = modelFromJson(JSON.parse(new TextDecoder().decode(weights.bytes)), `the weights of run ${id}`).network;
+        }
+        const e = evaluateBoundary(prepared, network, grid ?? DEFAULT_GRID);
+        const points = (p: ReturnType<typeof pointSet>) => ({
+          count: p.count,
+          xy: float32ToBase64(p.xy),
+          label: bytesToBase64(p.label),
+          predicted: p.predicted ? bytesToBase64(p.predicted) : undefined,
+        });
+        return {
+          boundary: { grid: e.grid.grid, bounds: e.grid.bounds, classes: e.grid.classes, probs: float32ToBase64(e.grid.probs), step: at },
+          train: points(e.train),
+          test: e.test ? points(e.test) : null,
+          confusion: e.confusion,
+          confusionSet: e.confusionSet,
+          classNames: prepared.classNames,
+        };
+      },
+
+      'runs.start': ({ config }) => ({ id: this.trainer.start(config as RunConfig) }),
+
+      'runs.cancel': ({ id }) => {
+        store.getRun(id);
+        if (!this.trainer.cancel(id)) throw new ApiError('conflict', `run ${id} is not training here`);
+        return { ok: true };
+      },
+
+      'runs.update': ({ id, name, notes, addTags, removeTags }) => {
+        if (name !== undefined) store.rename(id, name);
+        if (notes !== undefined) store.setNote(id, notes);
+        for (const tag of addTags ?? []) store.tag(id, tag);
+        for (const tag of removeTags ?? []) store.untag(id, tag);
+        this.touch([id]);
+        this.hub.emit({ type: 'runs.changed', since: Date.now() - 1 });
+        return { ok: true };
+      },
+
+      'runs.delete': ({ ids }) => {
+        const active = ids.filter((id) => this.trainer.has(id));
+        if (active.length > 0) throw new ApiError('conflict', `run ${active[0]} is still training; cancel it first`);
+        for (const id of ids) store.softDelete(id);
+        this.touch(ids);
+        this.hub.emit({ type: 'runs.changed', since: Date.now() - 1 });
+        return { ok: true };
+      },
+
+      'runs.restore': ({ ids }) => {
+        for (const id of ids) store.restore(id);
+        this.touch(ids);
+        this.hub.emit({ type: 'runs.changed', since: Date.now() - 1 });
+        return { ok: true };
+      },
+
+      'runs.watch': ({ ids }, subscriber) => {
+        subscriber.watched = new Set(ids);
+        return { ok: true };
+      },
+
+      'runs.export': async ({ id, format }) => {
+        const run = store.getRun(id);
+        const exporter = EXPORTERS[format];
+        if (!exporter) throw new ApiError('conflict', `this build of Layerlab has no ${format} exporter`);
+        if (exporter.needsWeights && !run.weights) throw new ApiError('conflict', `run ${id} has no final weights yet (status ${run.status})`);
+        const bytes = await exporter.make(store, id);
+        return { filename: exportFileName(run.name, id, exporter.extension), mime: exporter.mime, data: bytesToBase64(bytes) };
+      },
+
+      'datasets.generators': () =>
+        Object.entries(generators).map(([name, g]) => ({ name, description: g.description, defaultNoise: g.defaultNoise, classes: g.classes })),
+
+      'datasets.preview': ({ source }) => {
+        const m = Math.min(source.m, API_LIMITS.maxPreviewExamples);
+        let d;
+        try {
+          d = generateDataset(source.generator, { m, noise: source.noise, seed: source.seed, rng: source.rng, classes: source.classes });
+        } catch (error) {
+          throw new ApiError('invalid', (error as Error).message);
+        }
+        const p = pointSet(d.X, d.Y as Matrix);
+        return {
+          points: { count: p.count, xy: float32ToBase64(p.xy), label: bytesToBase64(p.label) },
+          classes: d.classes,
+          bounds: boundsOf(d.X),
+        };
+      },
+    };
+  }
+
+  private touch(ids: string[]): void {
+    const now = Date.now();
+    for (const id of ids) this.touched.set(id, now);
+  }
+
+  /** The hyperparameters of a run, from its config, cached (configs never change). */
+  private hyperparamsOf(id: string, configText?: string): Hyperparams {
+    let hp = this.hp.get(id);
+    if (!hp) {
+      hp = hyperparams(configText ?? this.store.getRun(id).config);
+      this.hp.set(id, hp);
+    }
+    return hp;
+  }
+
+  /** The run's data, prepared as for training; the last few are kept for replays. */
+  private prepare(id: string, configText: string): Promise<PreparedExperiment> {
+    let prepared = this.prepared.get(id);
+    if (!prepared) {
+      const raw = JSON.parse(configText) as unknown;
+      const parsed = parseRunConfig(raw);
+      const config = parsed.ok ? parsed.config : (raw as RunConfig);
+      prepared = prepareExperiment(config, filesRelativeTo('/', { regression: config.model.output === 'linear' }));
+      prepared.catch(() => this.prepared.delete(id));
+      this.prepared.set(id, prepared);
+      if (this.prepared.size > 16) this.prepared.delete(this.prepared.keys().next().value!);
+    }
+    return prepared;
+  }
+}
+
+function parseSummary(text: string): Result<'runs.get'>['summary'] {
+  const s = JSON.parse(text) as { final?: Record<string, number | null>; unit?: string; steps?: number; reason?: string };
+  const f = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  return {
+    unit: s.unit === 'epoch' ? 'epoch' : 'iteration',
+    steps: f(s.steps),
+    reason: s.reason ?? null,
+    final: s.final
+      ? { train_cost: f(s.final.train_cost), train_accuracy: f(s.final.train_accuracy), test_cost: f(s.final.test_cost), test_accuracy: f(s.final.test_accuracy) }
+      : null,
+  };
+}
+
+/** Input features of a generator config (2); null for file data (known once trained). */
+function inputCount(config: Record<string, any>): number | null {
+  return typeof config.data?.train?.generator === 'string' ? 2 : null;
+}
+
+function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof StoreError) {
+    if (error.code === 'not-found') return new ApiError('not-found', error.message);
+    if (error.code === 'invalid-argument') return new ApiError('invalid', error.message);
+    if (error.code === 'invalid-transition') return new ApiError('conflict', error.message);
+  }
+  return new ApiError('internal', error instanceof Error ? error.message : String(error));
+}

@@ -1,0 +1,119 @@
+/**
+ * A training worker thread: trains one run configuration and posts what happens to the
+ * API process, which alone writes the store (one writer per store). Besides the history
+ * entries it posts, throttled, the decision boundary of the current weights (for 2-D data)
+ * and keeps weight checkpoints for replaying the boundary later. Computing here keeps the
+ * API's event loop, and so the UI, responsive while training runs.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { RunConfig } from '../../src-core/config';
+import { prepareExperiment, runExperiment } from '../../src-core/experiment';
+import { modelToJson } from '../../src-core/model-file';
+import type { HistoryEntry } from '../../src-core/train';
+import { filesRelativeTo } from '../data/files';
+import { DEFAULT_GRID, boundaryGrid, boundsOf, cloneNetwork, gridInputs, rawInputs } from './boundary';
+
+export interface TrainWorkerInput {
+  config: RunConfig;
+  /** Least time between two posted boundaries. */
+  boundaryEveryMs: number;
+  /** Most weight checkpoints kept for replay. */
+  maxCheckpoints: number;
+}
+
+/** Messages a training worker posts, in order: progress…, then done or failed. */
+export type TrainWorkerMessage =
+  | { type: 'started'; unit: 'iteration' | 'epoch'; totalSteps: number }
+  | { type: 'progress'; step: number; totalSteps: number; entry?: HistoryEntry }
+  | { type: 'boundary'; step: number; grid: number; bounds: { x0: number; x1: number; y0: number; y1: number }; classes: number; probs: Float32Array }
+  | { type: 'checkpoint'; step: number; W: Float64Array[]; b: Float64Array[] }
+  | {
+      type: 'done';
+      status: 'completed' | 'stopped' | 'diverged' | 'cancelled';
+      unit: 'iteration' | 'epoch';
+      steps: number;
+      reason?: string;
+      final: { train_cost: number; train_accuracy: number | null; test_cost: number | null; test_accuracy: number | null };
+      model: string;
+    }
+  | { type: 'failed'; reason: string };
+
+async function main(): Promise<void> {
+  const port = parentPort!;
+  const input = workerData as TrainWorkerInput;
+  const { config } = input;
+  const post = (message: TrainWorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+  const controller = new AbortController();
+  port.on('message', (message: { type: string }) => {
+    if (message?.type === 'cancel') controller.abort();
+  });
+  try {
+    const files = filesRelativeTo('/', { regression: config.model.output === 'linear' });
+    const prepared = await prepareExperiment(config, files);
+    const { network, settings, preprocessing, data } = prepared;
+    const total = 'iterations' in settings.schedule ? settings.schedule.iterations : settings.schedule.epochs;
+    const unit = 'iterations' in settings.schedule ? 'iteration' : 'epoch';
+    post({ type: 'started', unit, totalSteps: total });
+
+    const twoD = network.inputSize === 2 && config.model.output !== 'linear';
+    const bounds = twoD ? boundsOf(rawInputs(data.X, preprocessing), data.Xtest ? rawInputs(data.Xtest, preprocessing) : null) : null;
+    const gridX = bounds ? gridInputs(DEFAULT_GRID, bounds, preprocessing) : null;
+    const expectedEntries = Math.floor(total / settings.logEvery) + 2;
+    const checkpointStride = Math.max(1, Math.ceil(expectedEntries / input.maxCheckpoints));
+    let entryIndex = 0;
+    let lastBoundary = -Infinity;
+    const sendBoundary = (step: number) => {
+      if (!bounds || !gridX) return;
+      const g = boundaryGrid(cloneNetwork(network, config.model.leaky_slope), DEFAULT_GRID, bounds, preprocessing, gridX);
+      post({ type: 'boundary', step, grid: g.grid, bounds, classes: g.classes, probs: g.probs }, [g.probs.buffer as ArrayBuffer]);
+      lastBoundary = performance.now();
+    };
+
+    const result = await runExperiment(prepared, {
+      signal: controller.signal,
+      progressEvery: Math.max(1, Math.ceil(total / 200)),
+      yieldEveryMs: 20,
+      onProgress: (event) => {
+        post({ type: 'progress', step: event.step, totalSteps: event.totalSteps, entry: event.entry });
+        if (!event.entry || !twoD) return;
+        if (entryIndex++ % checkpointStride === 0) {
+          post({
+            type: 'checkpoint',
+            step: event.entry.iteration,
+            W: network.W.map((W) => Float64Array.from(W.data)),
+            b: network.b.map((b) => Float64Array.from(b.data)),
+          });
+        }
+        if (performance.now() - lastBoundary >= input.boundaryEveryMs) sendBoundary(event.entry.iteration);
+      },
+    });
+    if (twoD) {
+      post({
+        type: 'checkpoint',
+        step: result.steps,
+        W: network.W.map((W) => Float64Array.from(W.data)),
+        b: network.b.map((b) => Float64Array.from(b.data)),
+      });
+      sendBoundary(result.steps);
+    }
+    const model = modelToJson(network, {
+      preprocessing,
+      classNames: prepared.classNames,
+      config,
+      leakySlope: config.model.leaky_slope,
+    });
+    post({
+      type: 'done',
+      status: result.status,
+      unit: result.unit,
+      steps: result.steps,
+      reason: result.reason,
+      final: result.final,
+      model: JSON.stringify(model),
+    });
+  } catch (error) {
+    post({ type: 'failed', reason: (error as Error).message ?? String(error) });
+  }
+}
+
+void main();

@@ -1,0 +1,126 @@
+/**
+ * The browser transport of the API: `layerlab ui` serves the built renderer over HTTP and
+ * the API over a WebSocket at /api, on 127.0.0.1 only. Every request needs the token:
+ * `GET /?token=…` trades it for an HttpOnly, SameSite=Strict cookie and redirects to `/`,
+ * so the token leaves the address bar; anything without a valid token gets 401.
+ * WebSocket messages are limited in size (a larger one closes the socket with 1009) and
+ * each goes through the API's dispatch, which checks it against the method's schema.
+ */
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { API_LIMITS } from '../../src-api/schemas';
+import type { LayerlabApi } from '../api/service';
+import { COOKIE, hostAllowed, newToken, originAllowed, requestToken, tokensEqual } from './auth';
+import { securityHeaders, serveFile } from './static-files';
+
+export interface UiServerOptions {
+  api: LayerlabApi;
+  /** Folder of the built renderer (index.html and assets). */
+  rendererDir: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Fixed token (tests); default a new random one. */
+  token?: string;
+}
+
+export interface UiServer {
+  port: number;
+  token: string;
+  /** The address to open, with the token. */
+  url: string;
+  close(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+
+export async function startUiServer(options: UiServerOptions): Promise<UiServer> {
+  const token = options.token ?? newToken();
+  const { api, rendererDir } = options;
+  let port = 0;
+
+  const authorized = (req: IncomingMessage) => tokensEqual(requestToken(req), token);
+
+  const server: Server = createServer((req, res) => {
+    void handleHttp(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
+      res.end('internal error\n');
+    });
+  });
+
+  async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    securityHeaders(res);
+    if (!hostAllowed(req, port)) {
+      res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Layerlab answers only at 127.0.0.1 and localhost\n');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('method not allowed\n');
+      return;
+    }
+    if (!authorized(req)) {
+      res.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' }).end(
+        'Layerlab needs its access token: open the address that `layerlab ui` printed (…/?token=…).\n',
+      );
+      return;
+    }
+    const url = new URL(req.url ?? '/', `http://${HOST}`);
+    if (url.searchParams.has('token')) {
+      // Trade the token in the address for a cookie, then drop it from the address.
+      url.searchParams.delete('token');
+      res.setHeader('Set-Cookie', `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
+      res.writeHead(302, { Location: url.pathname + url.search }).end();
+      return;
+    }
+    await serveFile(rendererDir, url.pathname, res);
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: API_LIMITS.maxRequestBytes });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', `http://${HOST}`);
+    const refuse = (status: number, text: string) => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (url.pathname !== '/api') return refuse(404, 'Not Found');
+    if (!hostAllowed(req, port) || !originAllowed(req, port)) return refuse(403, 'Forbidden');
+    if (!authorized(req)) return refuse(401, 'Unauthorized');
+    wss.handleUpgrade(req, socket, head, (ws) => connect(ws));
+  });
+
+  function connect(ws: WebSocket): void {
+    const connection = api.connect({
+      send: (events) => {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ events }));
+      },
+    });
+    ws.on('message', (data, isBinary) => {
+      const text = isBinary ? null : data.toString();
+      void connection
+        .dispatch(text as string)
+        .then((response) => {
+          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(response));
+        });
+    });
+    ws.on('close', () => connection.close());
+    ws.on('error', () => connection.close());
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, HOST, () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+
+  return {
+    port,
+    token,
+    url: `http://${HOST}:${port}/?token=${token}`,
+    async close() {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

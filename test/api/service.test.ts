@@ -1,0 +1,175 @@
+/**
+ * The API's contract, through a connection's dispatch as both transports use it: every
+ * method on a temporary store, and the refusals (malformed, unknown, invalid, too large).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { API_LIMITS, ApiError, base64ToBytes, base64ToFloat32 } from '../../src-api';
+import { type ApiFixture, openApi, planarConfig } from './helpers';
+
+let f: ApiFixture;
+beforeEach(() => {
+  f = openApi();
+});
+afterEach(async () => {
+  await f.close();
+});
+
+async function trained(config = planarConfig()) {
+  const { id } = await f.client.call('runs.start', { config });
+  await f.api.trainer.wait(id);
+  return id;
+}
+
+describe('refusals', () => {
+  it('answers text that is not JSON as malformed', async () => {
+    const response = (await f.raw('{"id": 1, "method"')) as { ok: boolean; error: { code: string; message: string } };
+    expect(response.ok).toBe(false);
+    expect(response.error.code).toBe('malformed');
+    expect(response.error.message).toMatch(/must be JSON/);
+  });
+
+  it('answers JSON that is not a request as malformed', async () => {
+    for (const text of ['[]', '42', '{"id": "x", "method": "runs.list"}', '{"id": 1}', '{"id": 1, "method": "runs.list", "extra": 1}']) {
+      const response = (await f.raw(text)) as { ok: boolean; error: { code: string } };
+      expect(response.error.code, text).toBe('malformed');
+    }
+  });
+
+  it('names an unknown method', async () => {
+    const response = (await f.raw('{"id": 3, "method": "runs.drop", "params": {}}')) as { id: number; error: { code: string; message: string } };
+    expect(response).toMatchObject({ id: 3, ok: false, error: { code: 'unknown-method', message: "there is no method 'runs.drop'" } });
+  });
+
+  it('refuses a request over the size limit before parsing it', async () => {
+    const big = JSON.stringify({ id: 1, method: 'runs.update', params: { id: 'x', notes: 'a'.repeat(API_LIMITS.maxRequestBytes) } });
+    const response = (await f.raw(big)) as { error: { code: string } };
+    expect(response.error.code).toBe('too-large');
+  });
+
+  it('checks params against the method schema and names the field', async () => {
+    const response = (await f.raw(JSON.stringify({ id: 1, method: 'runs.get', params: { id: '../etc/passwd' } }))) as {
+      error: { code: string; issues: { path: string }[] };
+    };
+    expect(response.error.code).toBe('invalid');
+    expect(response.error.issues[0].path).toBe('id');
+  });
+
+  it('reports config errors at their fields, worded as the config does', async () => {
+    const config = planarConfig();
+    const bad = { ...config, train: { ...config.train, learning_rate: -1, itertions: 5 } };
+    const error = await f.client.call('runs.start', { config: bad as never }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    const issues = (error as ApiError).issues!;
+    expect(issues).toContainEqual({ path: 'config.train.learning_rate', message: 'must be > 0' });
+    expect(issues).toContainEqual({ path: 'config.train.itertions', message: 'unknown field; did you mean "iterations"?' });
+    expect(f.store.listRuns()).toHaveLength(0);
+  });
+
+  it('says not-found for a run that does not exist', async () => {
+    await expect(f.client.call('runs.get', { id: 'nope' })).rejects.toMatchObject({ code: 'not-found' });
+  });
+});
+
+describe('runs', () => {
+  it('trains a run, streams its progress and boundary, and records it as layerlab train does', async () => {
+    const { id } = await f.client.call('runs.start', { config: planarConfig() });
+    await f.client.call('runs.watch', { ids: [id] });
+    await f.api.trainer.wait(id);
+    await new Promise((r) => setTimeout(r, 30));
+
+    const statuses = f.events.filter((e) => e.type === 'run.status').map((e) => (e as { status: string }).status);
+    expect(statuses).toEqual(['queued', 'running', 'completed']);
+    const entries = f.events.flatMap((e) => (e.type === 'run.progress' ? e.entries : []));
+    expect(entries.map((e) => e.iteration)).toEqual([0, 50, 100, 150, 200, 250, 299]);
+    expect(f.events.some((e) => e.type === 'run.boundary')).toBe(true);
+
+    const detail = await f.client.call('runs.get', { id });
+    expect(detail).toMatchObject({ status: 'completed', hasWeights: true, inputs: 2, hp: { data: 'planar', hidden: [4], activation: 'tanh' } });
+    expect(detail.checkpoints.at(-1)).toBe(300);
+    expect(detail.summary?.final?.train_accuracy).toBeGreaterThan(0.8);
+
+    const history = await f.client.call('runs.history', { id });
+    expect(history.series.train_cost.steps).toEqual([0, 50, 100, 150, 200, 250, 299]);
+    expect(history.series.test_accuracy.values.length).toBe(7);
+
+    const list = await f.client.call('runs.list', {});
+    expect(list.runs.map((r) => r.id)).toEqual([id]);
+    expect(list.runs[0].metrics.train_accuracy).toBeCloseTo(detail.metrics.train_accuracy!, 12);
+  });
+
+  it('computes the decision boundary, points and confusion matrix of the final weights and of checkpoints', async () => {
+    const id = await trained();
+    const b = await f.client.call('runs.boundary', { id, grid: 50 });
+    const probs = base64ToFloat32(b.boundary.probs);
+    expect(probs.length).toBe(50 * 50);
+    expect(Math.min(...probs)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...probs)).toBeLessThanOrEqual(1);
+    expect(b.train.count).toBe(150);
+    expect(b.test?.count).toBe(50);
+    expect(b.confusionSet).toBe('test');
+    expect(b.confusion.flat().reduce((s, n) => s + n, 0)).toBe(50);
+    // Predicted labels agree with the confusion matrix's diagonal.
+    const label = base64ToBytes(b.test!.label), predicted = base64ToBytes(b.test!.predicted!);
+    const correct = label.filter((l, i) => l === predicted[i]).length;
+    expect(correct).toBe(b.confusion[0][0] + b.confusion[1][1]);
+
+    const detail = await f.client.call('runs.get', { id });
+    const early = await f.client.call('runs.boundary', { id, step: detail.checkpoints[0], grid: 50 });
+    expect(early.boundary.step).toBe(0);
+    expect(early.boundary.probs).not.toBe(b.boundary.probs);
+    await expect(f.client.call('runs.boundary', { id, step: 7 })).rejects.toMatchObject({ code: 'not-found' });
+  });
+
+  it('edits, deletes and restores runs, and reports changes', async () => {
+    const id = await trained();
+    await f.client.call('runs.update', { id, name: 'flower', notes: 'first try', addTags: ['best', 'course'] });
+    await f.client.call('runs.update', { id, removeTags: ['course'] });
+    let row = (await f.client.call('runs.list', {})).runs[0];
+    expect(row).toMatchObject({ name: 'flower', notes: 'first try', tags: ['best'] });
+    const before = Date.now() - 1;
+    await f.client.call('runs.delete', { ids: [id] });
+    expect((await f.client.call('runs.list', {})).runs).toHaveLength(0);
+    const changed = await f.client.call('runs.list', { since: before });
+    expect(changed.runs.map((r) => [r.id, r.deleted])).toEqual([[id, true]]);
+    await f.client.call('runs.restore', { ids: [id] });
+    row = (await f.client.call('runs.list', {})).runs[0];
+    expect(row.deleted).toBe(false);
+  });
+
+  it('cancels a long run', async () => {
+    const { id } = await f.client.call('runs.start', { config: planarConfig({ iterations: 5_000_000 }) });
+    await new Promise((r) => setTimeout(r, 300));
+    await f.client.call('runs.cancel', { id });
+    await f.api.trainer.wait(id);
+    expect((await f.client.call('runs.get', { id })).status).toBe('cancelled');
+  });
+
+  it('exports the model JSON and the metrics CSV', async () => {
+    const id = await trained();
+    const json = await f.client.call('runs.export', { id, format: 'json' });
+    expect(json.filename).toMatch(/^planar-test-.{6}\.json$/);
+    const model = JSON.parse(new TextDecoder().decode(base64ToBytes(json.data)));
+    expect(model.architecture.sizes).toEqual([2, 4, 1]);
+    const csv = new TextDecoder().decode(base64ToBytes((await f.client.call('runs.export', { id, format: 'csv' })).data));
+    expect(csv.split('\n')[0]).toBe('step,learning_rate,test_accuracy,test_cost,train_accuracy,train_cost');
+    expect(csv.trim().split('\n')).toHaveLength(8);
+  });
+});
+
+describe('datasets', () => {
+  it('lists generators and draws a preview', async () => {
+    const list = await f.client.call('datasets.generators', {});
+    expect(list.map((g) => g.name)).toContain('planar');
+    const p = await f.client.call('datasets.preview', { source: { generator: 'blobs', m: 300, seed: 2 } });
+    expect(p.classes).toBe(3);
+    expect(p.points.count).toBe(300);
+    expect(base64ToFloat32(p.points.xy).length).toBe(600);
+  });
+
+  it('refuses a preview with a bad generator at the field', async () => {
+    await expect(f.client.call('datasets.preview', { source: { generator: 'flower' as never, m: 10 } })).rejects.toMatchObject({
+      code: 'invalid',
+      issues: [{ path: 'source.generator' }],
+    });
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * The browser transport: `layerlab ui`'s HTTP and WebSocket server. Access needs the token
+ * (401 without), only 127.0.0.1/localhost Host and Origin are served, messages are checked
+ * (malformed ones answered, oversized ones close the socket), and events arrive batched.
+ */
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { API_LIMITS } from '../../src-api';
+import { type UiServer, startUiServer } from '../../src-main/ui-server/server';
+import { type ApiFixture, openApi, planarConfig } from './helpers';
+
+let f: ApiFixture;
+let server: UiServer;
+let site: string;
+
+beforeEach(async () => {
+  f = openApi();
+  site = mkdtempSync(join(tmpdir(), 'layerlab-site-'));
+  writeFileSync(join(site, 'index.html'), '<!doctype html><title>Layerlab</title>');
+  mkdirSync(join(site, 'assets'));
+  writeFileSync(join(site, 'assets', 'app.js'), 'console.log(1)');
+  writeFileSync(join(site, '..', `secret-${process.pid}.txt`), 'secret');
+  server = await startUiServer({ api: f.api, rendererDir: site });
+});
+afterEach(async () => {
+  await server.close();
+  await f.close();
+  rmSync(site, { recursive: true, force: true });
+  rmSync(join(site, '..', `secret-${process.pid}.txt`), { force: true });
+});
+
+function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port: server.port, path, headers: { host: `127.0.0.1:${server.port}`, ...headers } }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function open(path: string, headers: Record<string, string> = {}): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}${path}`, { headers });
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+function next(ws: WebSocket, match: (m: any) => boolean = () => true): Promise<any> {
+  return new Promise((resolve) => {
+    const on = (data: WebSocket.RawData) => {
+      const message = JSON.parse(data.toString());
+      if (match(message)) {
+        ws.off('message', on);
+        resolve(message);
+      }
+    };
+    ws.on('message', on);
+  });
+}
+
+const origin = () => ({ origin: `http://127.0.0.1:${server.port}` });
+
+describe('HTTP', () => {
+  it('prints an address with a long random token', () => {
+    expect(server.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${server.port}/\\?token=[A-Za-z0-9_-]{43}$`));
+  });
+
+  it('answers 401 without the token, and with a wrong one', async () => {
+    expect((await get('/')).status).toBe(401);
+    expect((await get('/assets/app.js')).status).toBe(401);
+    expect((await get(`/?token=${server.token.slice(0, -1)}x`)).status).toBe(401);
+    expect((await get('/', { cookie: 'layerlab_token=nope' })).status).toBe(401);
+    expect((await get('/')).body).toMatch(/open the address that `layerlab ui` printed/);
+  });
+
+  it('trades the token for an HttpOnly cookie and drops it from the address', async () => {
+    const first = await get(`/?token=${server.token}`);
+    expect(first.status).toBe(302);
+    expect(first.headers.location).toBe('/');
+    const cookie = String(first.headers['set-cookie']);
+    expect(cookie).toMatch(/^layerlab_token=[^;]+; HttpOnly; SameSite=Strict; Path=\//);
+    const page = await get('/', { cookie: cookie.split(';')[0] });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<title>Layerlab</title>');
+    expect(page.headers['content-security-policy']).toMatch(/default-src 'none'; script-src 'self'/);
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    expect((await get('/assets/app.js', { cookie: cookie.split(';')[0] })).headers['content-type']).toMatch(/javascript/);
+  });
+
+  it('refuses a foreign Host (DNS rebinding) and paths outside the renderer', async () => {
+    expect((await get(`/?token=${server.token}`, { host: `evil.example:${server.port}` })).status).toBe(421);
+    const cookie = `layerlab_token=${server.token}`;
+    expect((await get(`/../secret-${process.pid}.txt`, { cookie })).status).toBe(404);
+    expect((await get(`/%2e%2e/secret-${process.pid}.txt`, { cookie })).status).toBe(404);
+    expect((await get('/nope.js', { cookie })).status).toBe(404);
+  });
+});
+
+describe('WebSocket', () => {
+  it('refuses a connection without the token (401), from another origin or host (403)', async () => {
+    await expect(open('/api', origin())).rejects.toThrow('HTTP 401');
+    await expect(open('/api?token=wrong', origin())).rejects.toThrow('HTTP 401');
+    await expect(open(`/api?token=${server.token}`, { origin: 'http://evil.example' })).rejects.toThrow('HTTP 403');
+    await expect(open(`/api?token=${server.token}`, { ...origin(), host: 'evil.example' })).rejects.toThrow('HTTP 403');
+    await expect(open(`/other?token=${server.token}`, origin())).rejects.toThrow('HTTP 404');
+  });
+
+  it('answers requests, with the cookie as with the query token', async () => {
+    const ws = await open('/api', { ...origin(), cookie: `layerlab_token=${server.token}` });
+    ws.send(JSON.stringify({ id: 7, method: 'server.info', params: {} }));
+    const response = await next(ws);
+    expect(response).toMatchObject({ id: 7, ok: true, result: { transport: 'memory' } });
+    ws.close();
+  });
+
+  it('answers malformed messages and keeps the connection', async () => {
+    const ws = await open(`/api?token=${server.token}`, origin());
+    ws.send('not json');
+    expect((await next(ws)).error.code).toBe('malformed');
+    ws.send(Buffer.from([1, 2, 3]));
+    expect((await next(ws)).error.code).toBe('malformed');
+    ws.send(JSON.stringify({ id: 1, method: 'runs.get', params: { id: 42 } }));
+    expect((await next(ws)).error).toMatchObject({ code: 'invalid', issues: [{ path: 'id' }] });
+    ws.send(JSON.stringify({ id: 2, method: 'server.info', params: {} }));
+    expect((await next(ws)).ok).toBe(true);
+    ws.close();
+  });
+
+  it('closes the connection with 1009 on an oversized message', async () => {
+    const ws = await open(`/api?token=${server.token}`, origin());
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    ws.send(JSON.stringify({ id: 1, method: 'runs.update', params: { id: 'x', notes: 'a'.repeat(API_LIMITS.maxRequestBytes) } }));
+    expect(await closed).toBe(1009);
+  });
+
+  it('streams a run\'s events, batched', async () => {
+    const ws = await open(`/api?token=${server.token}`, origin());
+    const messages: any[] = [];
+    ws.on('message', (d) => messages.push(JSON.parse(d.toString())));
+    ws.send(JSON.stringify({ id: 1, method: 'runs.start', params: { config: planarConfig() } }));
+    const started = await next(ws, (m) => m.id === 1);
+    await f.api.trainer.wait(started.result.id);
+    await new Promise((r) => setTimeout(r, 150));
+    const batches = messages.filter((m) => m.events);
+    const events = batches.flatMap((m) => m.events);
+    expect(events.filter((e) => e.type === 'run.status').map((e) => e.status)).toEqual(['queued', 'running', 'completed']);
+    expect(events.flatMap((e) => (e.type === 'run.progress' ? e.entries : [])).length).toBe(7);
+    ws.close();
+  });
+});
