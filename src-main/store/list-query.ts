@@ -75,10 +75,22 @@ export function containsPattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** One query of a listing, without its LIMIT and OFFSET. */
+export interface ListPart {
+  sql: string;
+  params: unknown[];
+}
+
 export interface ListQuery {
-  /** The runs, as SummaryRows, in order. */
-  runs: string;
-  runParams: unknown[];
+  /**
+   * The listing is these queries' rows one after the other (SummaryRows, in order). A
+   * listing sorted by a metric has two: the runs with a value, walked in order along the
+   * (key, value) index, then those without one.
+   */
+  parts: ListPart[];
+  /** -1 for no limit. */
+  limit: number;
+  offset: number;
   /** `run, tag` of every tag of every run the listing matches (before paging), by tag. */
   tags: string;
   tagParams: unknown[];
@@ -125,34 +137,54 @@ export function listQuery(options: ListRunsOptions, metricKeyId: (key: string) =
   if (order !== 'asc' && order !== 'desc') throw invalid(`order must be 'asc' or 'desc', not '${String(order)}'`);
   const direction = order.toUpperCase();
   const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
-  const filterParams = [...params];
-  let join = '';
-  let sortColumn: string;
-  if ((RUN_SORT_FIELDS as readonly string[]).includes(sortBy)) {
-    sortColumn = SORT_COLUMNS[sortBy as RunSortField];
-  } else {
-    join = 'LEFT JOIN latest_metrics m ON m.run = r.seq AND m.key = ?';
-    params.unshift(metricKeyId(sortBy) ?? -1);
-    sortColumn = 'm.value';
-  }
-  // Missing values last in either direction; among equals, by creation.
-  const nullsLast = sortColumn === 'm.value' || sortBy === 'started' || sortBy === 'finished';
-  const orderBy = `${nullsLast ? `${sortColumn} IS NULL, ` : ''}${sortColumn} ${direction}, r.seq ${direction}`;
+  const andFilter = where.map((w) => ` AND ${w}`).join('');
 
-  let page = '';
+  let limit = -1;
+  let offset = 0;
   if (options.limit !== undefined || options.offset !== undefined) {
-    const limit = options.limit ?? -1;
-    const offset = options.offset ?? 0;
+    limit = options.limit ?? -1;
+    offset = options.offset ?? 0;
     if (!Number.isSafeInteger(limit) || !Number.isSafeInteger(offset) || offset < 0) {
       throw invalid('limit and offset must be whole numbers');
     }
-    page = `LIMIT ${limit} OFFSET ${offset}`;
+  }
+
+  let parts: ListPart[];
+  if ((RUN_SORT_FIELDS as readonly string[]).includes(sortBy)) {
+    const column = SORT_COLUMNS[sortBy as RunSortField];
+    // Missing times last in either direction; among equals, by creation.
+    const nullsLast = sortBy === 'started' || sortBy === 'finished' ? `${column} IS NULL, ` : '';
+    parts = [
+      {
+        sql: `SELECT ${SUMMARY_COLUMNS} FROM runs r ${filter} ORDER BY ${nullsLast}${column} ${direction}, r.seq ${direction}`,
+        params,
+      },
+    ];
+  } else {
+    // By a metric's latest value: runs that have one in index order, so a page of the top
+    // runs reads only that page; then the runs without a value (or whose latest is NaN).
+    const key = metricKeyId(sortBy) ?? -1;
+    parts = [
+      {
+        sql: `SELECT ${SUMMARY_COLUMNS} FROM latest_metrics m JOIN runs r ON r.seq = m.run
+              WHERE m.key = ? AND m.value IS NOT NULL${andFilter}
+              ORDER BY m.value ${direction}, m.run ${direction}`,
+        params: [key, ...params],
+      },
+      {
+        sql: `SELECT ${SUMMARY_COLUMNS} FROM runs r
+              WHERE NOT EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run = r.seq AND m.key = ? AND m.value IS NOT NULL)${andFilter}
+              ORDER BY r.seq ${direction}`,
+        params: [key, ...params],
+      },
+    ];
   }
   return {
-    runs: `SELECT ${SUMMARY_COLUMNS} FROM runs r ${join} ${filter} ORDER BY ${orderBy} ${page}`,
-    runParams: params,
+    parts,
+    limit,
+    offset,
     // Tags are few: fetching those of all matching runs costs less than one lookup per run.
     tags: `SELECT run, tag FROM run_tags WHERE run IN (SELECT r.seq FROM runs r ${filter}) ORDER BY tag`,
-    tagParams: filterParams,
+    tagParams: params,
   };
 }

@@ -321,7 +321,22 @@ export class RunStore {
   listRuns(options: ListRunsOptions = {}): RunSummary[] {
     return this.read('listing runs', () => {
       const query = listQuery(options, (key) => this.keyId(key, false));
-      const rows = this.sql(query.runs).raw().all(...query.runParams) as SummaryRow[];
+      // The parts one after the other, the page spanning them as if they were one query.
+      let rows: SummaryRow[] = [];
+      let { limit, offset } = query;
+      for (const part of query.parts) {
+        const got = this.sql(`${part.sql} LIMIT ? OFFSET ?`).raw().all(...part.params, limit, offset) as SummaryRow[];
+        rows = rows.length ? rows.concat(got) : got;
+        if (limit >= 0) {
+          limit -= got.length;
+          if (limit === 0) break;
+        }
+        // This part ran out: the offset left for the next is what this part did not cover.
+        if (offset > 0) {
+          const count = got.length > 0 ? offset : (this.sql(`SELECT count(*) FROM (${part.sql})`).pluck().get(...part.params) as number);
+          offset -= count;
+        }
+      }
       if (rows.length === 0) return [];
       const bySeq = new Map<number, RunSummary>();
       const runs = rows.map((row) => {

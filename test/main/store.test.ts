@@ -366,6 +366,15 @@ describe('listing', () => {
     expect(names(store.listRuns({ sortBy: 'test_accuracy', order: 'desc', limit: 2 }))).toEqual(['alpha', 'epsilon']);
     expect(names(store.listRuns({ sortBy: 'test_accuracy', order: 'desc', limit: 2, offset: 2 }))).toEqual(['beta', 'gamma']);
     expect(names(store.listRuns({ status: 'completed', sortBy: 'train_cost', order: 'desc', limit: 1 }))).toEqual(['beta']);
+    // Pages of a metric sort run on from the runs with a value into those without.
+    const page = (limit: number | undefined, offset: number) =>
+      names(store.listRuns({ sortBy: 'test_accuracy', order: 'desc', limit, offset }));
+    expect(page(2, 3)).toEqual(['gamma', 'delta']);
+    expect(page(3, 4)).toEqual(['delta']);
+    expect(page(undefined, 4)).toEqual(['delta']);
+    expect(page(1, 5)).toEqual([]);
+    expect(page(0, 0)).toEqual([]);
+    expect(names(store.listRuns({ sortBy: 'train_cost', limit: 2, offset: 2 }))).toEqual(['beta', 'gamma']);
     expect(storeError(() => store.listRuns({ status: 'done' as RunStatus })).message).toMatch(/^'done' is not a run status/);
   });
 
