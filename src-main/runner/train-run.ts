@@ -1,26 +1,53 @@
 /**
- * Trains one run configuration into the run store: the shared path of
- * `layerlab train` and of sweep trials. The run is recorded before anything can
- * fail, every logged history entry is written as it comes, and whatever happens
- * the run ends with a final status: a bad data file or a full disk gives `failed`
- * with the reason, never a lost run.
+ * Trains one run configuration and records it: the shared path of `layerlab train`
+ * (into the run store) and of sweep trials (through a recorder that messages the sweep
+ * driver, which owns the store: one writer). The run is recorded before anything can
+ * fail, every logged history entry is written as it comes, and whatever happens the run
+ * ends with a final status: a bad data file or a full disk gives `failed` with the
+ * reason, never a lost run.
  */
 import type { RunConfig } from '../../src-core/config';
 import { type ExperimentFiles, type ExperimentResult, prepareExperiment, runExperiment } from '../../src-core/experiment';
 import { modelToJson } from '../../src-core/model-file';
-import type { HistoryEntry } from '../../src-core/train';
-import type { MetricPoint, RunStore } from '../store';
+import type { HistoryEntry, ProgressEvent } from '../../src-core/train';
+import type { FinalStatus, MetricPoint } from '../store';
+
+/**
+ * Where a run is recorded: the part of the run store that training writes through.
+ * RunStore is one; a sweep trial's process has another that sends each call to the
+ * driver. Every method may throw; a throw from appendMetrics stops training.
+ */
+export interface RunRecorder {
+  /** Adds a queued run; needed only when trainRun is not given a `runId`. */
+  createRun?(input: { name: string; config: string; sweepId?: string }): string;
+  startRun(id: string): void;
+  appendMetrics(id: string, points: readonly MetricPoint[]): void;
+  finishRun(id: string, status: FinalStatus, details?: { error?: string; summary?: string }): void;
+  saveWeights(id: string, bytes: Uint8Array, format: string): unknown;
+}
+
+/** The format name of the weights trainRun saves: the model JSON of src-core/model-file.ts. */
+export const MODEL_WEIGHTS_FORMAT = 'layerlab-model-json';
 
 export interface TrainRunOptions {
-  store: RunStore;
+  /** Where the run is recorded: a RunStore, or any other RunRecorder. */
+  store: RunRecorder;
   /** The config, with file paths already absolute (see withAbsolutePaths). */
   config: RunConfig;
   files: ExperimentFiles;
   sweepId?: string;
   /** Aborting it cancels the run; it ends as `cancelled`. */
   signal?: AbortSignal;
+  /**
+   * Aborting it ends training early on purpose (a sweep's early-stopping rule): the run
+   * ends as `stopped`, with `signal.reason` (a string) as its reason, its history and weights.
+   */
+  stopSignal?: AbortSignal;
   /** Called with each history entry as it is logged. */
   onEntry?: (entry: HistoryEntry, unit: 'iteration' | 'epoch', totalSteps: number) => void;
+  /** Called with training progress: every `progressEvery` steps and at each logged entry. */
+  onProgress?: (event: ProgressEvent) => void;
+  progressEvery?: number;
   /** An existing queued run to use instead of creating one. */
   runId?: string;
 }
@@ -55,16 +82,23 @@ export function entryMetrics(entry: HistoryEntry): MetricPoint[] {
 export async function trainRun(options: TrainRunOptions): Promise<RunOutcome> {
   const { store, config } = options;
   const name = config.name ?? defaultRunName(config);
-  const id = options.runId ?? store.createRun({ name, config: JSON.stringify(config), sweepId: options.sweepId });
+  let id = options.runId;
+  if (id === undefined) {
+    if (!store.createRun) throw new Error('trainRun needs a runId when its recorder cannot create runs');
+    id = store.createRun({ name, config: JSON.stringify(config), sweepId: options.sweepId });
+  }
   const started = Date.now();
   store.startRun(id);
 
-  // Our own controller: a store write that fails must stop training too.
+  // Our own controller: a store write that fails must stop training too, and so must a
+  // stop request.
   const controller = new AbortController();
   const forward = () => controller.abort();
   let storeError: Error | null = null;
-  if (options.signal?.aborted) controller.abort();
-  options.signal?.addEventListener('abort', forward, { once: true });
+  for (const signal of [options.signal, options.stopSignal]) {
+    if (signal?.aborted) controller.abort();
+    signal?.addEventListener('abort', forward, { once: true });
+  }
 
   let unit: 'iteration' | 'epoch' = config.train.epochs !== undefined ? 'epoch' : 'iteration';
   const history: HistoryEntry[] = [];
@@ -72,7 +106,9 @@ export async function trainRun(options: TrainRunOptions): Promise<RunOutcome> {
     const prepared = await prepareExperiment(config, options.files);
     const result = await runExperiment(prepared, {
       signal: controller.signal,
+      progressEvery: options.onProgress ? options.progressEvery : undefined,
       onProgress: (event) => {
+        options.onProgress?.(event);
         if (!event.entry || storeError) return;
         history.push(event.entry);
         try {
@@ -86,13 +122,18 @@ export async function trainRun(options: TrainRunOptions): Promise<RunOutcome> {
     });
     unit = result.unit;
     if (storeError) throw storeError;
+    const stopped = result.status === 'cancelled' && options.stopSignal?.aborted && !options.signal?.aborted;
+    if (stopped) {
+      result.status = 'stopped';
+      result.reason = typeof options.stopSignal!.reason === 'string' ? options.stopSignal!.reason : 'stopped early on request';
+    }
     const model = modelToJson(prepared.network, {
       preprocessing: prepared.preprocessing,
       classNames: prepared.classNames,
       config,
       leakySlope: config.model.leaky_slope,
     });
-    store.saveWeights(id, new TextEncoder().encode(JSON.stringify(model)), 'layerlab-model-json');
+    store.saveWeights(id, new TextEncoder().encode(JSON.stringify(model)), MODEL_WEIGHTS_FORMAT);
     const outcome: RunOutcome = {
       id,
       name,
@@ -116,6 +157,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunOutcome> {
     return { id, name, status: 'failed', unit, history, final: null, classification: null, duration_ms: Date.now() - started, reason };
   } finally {
     options.signal?.removeEventListener('abort', forward);
+    options.stopSignal?.removeEventListener('abort', forward);
   }
 }
 
