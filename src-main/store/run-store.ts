@@ -634,10 +634,14 @@ export class RunStore {
     mkdirSync(join(this.dir, WEIGHTS_DIR), { recursive: true });
     const temporary = `${path}.tmp`;
     const fd = openSync(temporary, 'w');
+    const writeAll = (part: Uint8Array) => {
+      for (let written = 0; written < part.byteLength; ) written += writeSync(fd, part, written);
+    };
     try {
-      this.hooks.beforeWrite?.('saveWeights');
-      let written = 0;
-      while (written < bytes.byteLength) written += writeSync(fd, bytes, written);
+      const half = bytes.byteLength >> 1;
+      writeAll(bytes.subarray(0, half));
+      this.hooks.beforeWrite?.('weightsFile');
+      writeAll(bytes.subarray(half));
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -10,6 +10,7 @@ export type WriteOperation =
   | 'finishRun'
   | 'failRun'
   | 'saveWeights'
+  | 'weightsFile'
   | 'edit'
   | 'purge'
   | 'recover'
@@ -19,9 +20,9 @@ export interface OpenOptions {
   /** Open for reading only: takes no lock, never writes, works while another process writes. */
   readonly?: boolean;
   /**
-   * Test seam for failures that are hard to cause for real (a full disk): called inside
-   * every write transaction, and before a weights file is written. Throwing from it
-   * behaves like SQLite or the file system throwing there.
+   * Test seam for failures that are hard to cause for real (a full disk): called at the
+   * start of every write transaction, and as 'weightsFile' halfway through writing a
+   * weights file. Throwing from it behaves like SQLite or the file system throwing there.
    */
   testHooks?: { beforeWrite?(operation: WriteOperation): void };
 }

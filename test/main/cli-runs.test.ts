@@ -235,8 +235,7 @@ describe('bin/layerlab.mjs runs', () => {
           encoding: 'utf8',
         });
       const list = bin('list', '--json');
-      expect(list.stderr).toBe('');
-      expect(list.status).toBe(0);
+      expect(list.status, list.stderr).toBe(0);
       expect(JSON.parse(list.stdout).runs.map((r: { name: string }) => r.name)).toEqual([
         'missing data',
         'big lr',

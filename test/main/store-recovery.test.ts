@@ -392,7 +392,8 @@ describe('a full disk', () => {
     const store = RunStore.open(dir, {
       testHooks: {
         beforeWrite(operation) {
-          if (failWeights && operation === 'saveWeights') {
+          // Halfway through the file: a partial temporary file exists and must go.
+          if (failWeights && operation === 'weightsFile') {
             throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
           }
         },
