@@ -15,7 +15,8 @@ import { readNpy } from '../../src-core/io/npy';
 import { readNpz } from '../../src-core/io/npz';
 import { parseCsv } from '../../src-core/io/csv';
 import { Matrix } from '../../src-core/matrix';
-import { modelFromJson } from '../../src-core/model-file';
+import { modelFromJson, weightsFromTensors } from '../../src-core/model-file';
+import { readSafetensors } from '../../src-core/io/safetensors';
 
 /** An error about a file the user named: printed as is. */
 export class DataFileError extends Error {
@@ -130,33 +131,33 @@ async function loadCsv(source: CsvSource, resolve: (f: string) => string, role: 
   return { X: result.X, Y: result.Y, classNames: result.classNames };
 }
 
-/** W1, b1, … from a Layerlab model JSON or a .npz (b may be (n, 1) or (n,)). */
+/**
+ * W1, b1, … from a Layerlab model JSON, a .npz or a .safetensors file (b may be
+ * (n, 1) or (n,)), for init.method "file". The run's config gives the
+ * architecture; Network.setParameters then names any layer whose shape differs.
+ */
 export async function loadWeightsFile(file: string): Promise<{ W: Matrix[]; b: Matrix[] }> {
   const name = path.basename(file);
-  const ext = path.extname(file).toLowerCase();
-  if (ext === '.json') {
-    const text = new TextDecoder().decode(await readBytes(file, 'init.file'));
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      throw new DataFileError(`init.file: ${name} is not valid JSON: ${(error as Error).message}`);
+  const ext = name.toLowerCase().endsWith('.safetensors') ? '.safetensors' : path.extname(file).toLowerCase();
+  if (ext !== '.json' && ext !== '.npz' && ext !== '.safetensors') {
+    throw new DataFileError(`init.file: ${name}: weights must be a Layerlab model .json, a .npz or a .safetensors file`);
+  }
+  const bytes = await readBytes(file, 'init.file');
+  try {
+    if (ext === '.json') {
+      let value: unknown;
+      try {
+        value = JSON.parse(new TextDecoder().decode(bytes));
+      } catch (error) {
+        throw new DataFileError(`init.file: ${name} is not valid JSON: ${(error as Error).message}`);
+      }
+      const { network } = modelFromJson(value, name);
+      return { W: network.W, b: network.b };
     }
-    const { network } = modelFromJson(value, name);
-    return { W: network.W, b: network.b };
+    const tensors = ext === '.npz' ? readNpz(bytes, name) : readSafetensors(bytes, name).tensors;
+    return weightsFromTensors(tensors, name);
+  } catch (error) {
+    if (error instanceof DataFileError) throw error;
+    throw new DataFileError(`init.file: ${(error as Error).message}`);
   }
-  if (ext !== '.npz') throw new DataFileError(`init.file: ${name}: weights must be a .npz or a Layerlab model .json`);
-  const arrays = readNpz(await readBytes(file, 'init.file'), name);
-  const W: Matrix[] = [];
-  const b: Matrix[] = [];
-  for (let l = 1; arrays.has(`W${l}`); l++) {
-    const w = arrays.get(`W${l}`)!;
-    const bias = arrays.get(`b${l}`);
-    if (w.shape.length !== 2) throw new DataFileError(`init.file: ${name}: W${l} must be 2-D, got shape (${w.shape.join(', ')})`);
-    if (!bias) throw new DataFileError(`init.file: ${name} has W${l} but no b${l}`);
-    W.push(Matrix.from(w.shape[0], w.shape[1], w.data as ArrayLike<number>));
-    b.push(Matrix.from(bias.data.length, 1, bias.data as ArrayLike<number>));
-  }
-  if (W.length === 0) throw new DataFileError(`init.file: ${name} has no W1; it has ${[...arrays.keys()].join(', ')}`);
-  return { W, b };
 }
