@@ -1,0 +1,48 @@
+/**
+ * Builds the desktop app with electron-vite: the Electron main process and the training
+ * worker (src-main/electron/main.ts, src-main/api/train-worker.ts), the preload bridge, and
+ * the Svelte renderer. `layerlab ui` serves the same built renderer (out/renderer) in a
+ * browser. The CLI never needs this build: it runs the TypeScript sources through tsx.
+ */
+import { resolve } from 'node:path';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { defineConfig } from 'electron-vite';
+
+const root = import.meta.dirname;
+
+export default defineConfig({
+  main: {
+    build: {
+      outDir: 'out/main',
+      rollupOptions: {
+        input: {
+          index: resolve(root, 'src-main/electron/main.ts'),
+          'train-worker': resolve(root, 'src-main/api/train-worker.ts'),
+        },
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: 'out/preload',
+      rollupOptions: {
+        input: { index: resolve(root, 'src-main/electron/preload.ts') },
+        // A sandboxed preload cannot load ES modules or other files: one CommonJS file.
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve(root, 'src-renderer'),
+    plugins: [svelte()],
+    build: {
+      outDir: resolve(root, 'out/renderer'),
+      emptyOutDir: true,
+      target: 'chrome120',
+      // No inline scripts or styles: the CSP allows only files from 'self'.
+      assetsInlineLimit: 0,
+      modulePreload: { polyfill: false },
+      rollupOptions: { input: resolve(root, 'src-renderer/index.html') },
+    },
+  },
+});

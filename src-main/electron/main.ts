@@ -1,0 +1,116 @@
+/**
+ * The Electron main process, kept thin: one window with a locked-down renderer, the
+ * menu, save dialogs, and the API over IPC. Everything behind it (the API, the store,
+ * training) is the same code `layerlab ui` runs, tested in Node.
+ *
+ * Security: contextIsolation and sandbox on, nodeIntegration off, a strict CSP, navigation
+ * and window.open blocked, every permission request denied, one instance at a time.
+ */
+import { BrowserWindow, Menu, app, dialog, ipcMain, session, shell } from 'electron';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { LayerlabApi } from '../api/service';
+import { RunStore, resolveStoreDir } from '../store';
+import { CSP } from '../ui-server/static-files';
+import { registerIpc } from './ipc';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const rendererIndex = join(here, '../renderer/index.html');
+const rendererUrl = pathToFileURL(rendererIndex).href;
+const devUrl = process.env.ELECTRON_RENDERER_URL;
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    const win = BrowserWindow.getAllWindows()[0];
+    if (win) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
+  });
+  void app.whenReady().then(start);
+}
+
+function isTrustedUrl(url: string): boolean {
+  if (devUrl && url.startsWith(devUrl)) return true;
+  return url.split('#')[0] === rendererUrl;
+}
+
+async function start(): Promise<void> {
+  const store = RunStore.open(resolveStoreDir({}));
+  const api = new LayerlabApi({ store, transport: 'ipc', workerUrl: new URL('./train-worker.js', import.meta.url) });
+
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+  });
+
+  const unregister = registerIpc(ipcMain, {
+    api,
+    isTrustedUrl,
+    saveFile: async (sender, name, bytes) => {
+      const win = BrowserWindow.fromWebContents(sender);
+      const options = { defaultPath: name };
+      const result = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+      if (result.canceled || !result.filePath) return null;
+      await writeFile(result.filePath, bytes);
+      return result.filePath;
+    },
+  });
+
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-navigate', (event, url) => {
+      if (!isTrustedUrl(url)) event.preventDefault();
+    });
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+    contents.setWindowOpenHandler(({ url }) => {
+      // Links to documentation open in the user's browser, never in a Layerlab window.
+      if (url.startsWith('https://')) void shell.openExternal(url);
+      return { action: 'deny' };
+    });
+  });
+
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate([
+      ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
+      { role: 'fileMenu' },
+      { role: 'editMenu' },
+      { role: 'viewMenu' },
+      { role: 'windowMenu' },
+    ]),
+  );
+
+  const win = new BrowserWindow({
+    width: 1280,
+    height: 800,
+    minWidth: 960,
+    minHeight: 600,
+    title: 'Layerlab',
+    show: false,
+    webPreferences: {
+      preload: join(here, '../preload/index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      spellcheck: false,
+    },
+  });
+  win.once('ready-to-show', () => win.show());
+  if (devUrl) await win.loadURL(devUrl);
+  else await win.loadFile(rendererIndex);
+
+  app.on('window-all-closed', () => app.quit());
+  app.on('will-quit', () => {
+    unregister();
+    void api.close().finally(() => store.close());
+  });
+}

@@ -1,0 +1,21 @@
+/** The API's base64 arrays as typed arrays, ready to paint. */
+import { type BoundaryGrid, type Points, base64ToBytes, base64ToFloat32 } from '../../src-api';
+import type { GridImage, PointsData } from './paint';
+
+export interface DecodedGrid extends GridImage {
+  bounds: BoundaryGrid['bounds'];
+  step: number | null;
+}
+
+export function decodeGrid(b: BoundaryGrid): DecodedGrid {
+  return { grid: b.grid, classes: b.classes, probs: base64ToFloat32(b.probs), bounds: b.bounds, step: b.step };
+}
+
+export function decodePoints(p: Points): PointsData {
+  return {
+    count: p.count,
+    xy: base64ToFloat32(p.xy),
+    label: base64ToBytes(p.label),
+    predicted: p.predicted ? base64ToBytes(p.predicted) : undefined,
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * How the renderer reaches the Node side: the preload's bridge in Electron
+ * (window.layerlab), otherwise a WebSocket to the `layerlab ui` server that served this
+ * page (its HttpOnly cookie carries the token). Both give src-api's Transport.
+ */
+import type { Request, Transport } from '../../src-api';
+
+/** What the Electron preload exposes with contextBridge (see src-main/electron/preload.ts). */
+export interface LayerlabBridge {
+  request(text: string): Promise<string>;
+  onEvents(listener: (text: string) => void): () => void;
+  saveFile(name: string, base64: string): Promise<{ saved: boolean; path?: string }>;
+}
+
+declare global {
+  interface Window {
+    layerlab?: LayerlabBridge;
+  }
+}
+
+export function bridge(): LayerlabBridge | undefined {
+  return window.layerlab;
+}
+
+export function ipcTransport(b: LayerlabBridge): Transport {
+  return {
+    request: async (message) => JSON.parse(await b.request(JSON.stringify(message))) as unknown,
+    subscribe: (listener) => b.onEvents((text) => listener(JSON.parse(text))),
+  };
+}
+
+type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
+
+/** A WebSocket transport that reconnects (with backoff) and reports its state. */
+export class WebSocketTransport implements Transport {
+  private socket: WebSocket | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private readonly listeners = new Set<(message: unknown) => void>();
+  private readonly queue: string[] = [];
+  private retry = 0;
+
+  constructor(
+    private readonly url: string,
+    private readonly onState: (state: 'open' | 'closed') => void = () => {},
+  ) {
+    this.connect();
+  }
+
+  private connect(): void {
+    const socket = new WebSocket(this.url);
+    this.socket = socket;
+    socket.onopen = () => {
+      this.retry = 0;
+      this.onState('open');
+      for (const text of this.queue.splice(0)) socket.send(text);
+    };
+    socket.onmessage = (event) => {
+      let message: { id?: number; events?: unknown };
+      try {
+        message = JSON.parse(String(event.data));
+      } catch {
+        return;
+      }
+      if (message.events !== undefined) {
+        for (const listener of this.listeners) listener(message);
+      } else if (typeof message.id === 'number') {
+        this.pending.get(message.id)?.resolve(message);
+        this.pending.delete(message.id);
+      }
+    };
+    socket.onclose = () => {
+      this.onState('closed');
+      for (const p of this.pending.values()) p.reject(new Error('the connection to Layerlab closed'));
+      this.pending.clear();
+      const delay = Math.min(5000, 250 * 2 ** this.retry++);
+      setTimeout(() => this.connect(), delay);
+    };
+  }
+
+  request(message: Request): Promise<unknown> {
+    const text = JSON.stringify(message);
+    return new Promise((resolve, reject) => {
+      this.pending.set(message.id, { resolve, reject });
+      if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(text);
+      else this.queue.push(text);
+    });
+  }
+
+  subscribe(listener: (message: unknown) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

@@ -1,0 +1,8 @@
+/** Input shapes the renderer builds before sending them. */
+export interface GeneratorSourceInput {
+  generator: string;
+  m: number;
+  noise?: number;
+  seed?: number;
+  classes?: number;
+}

@@ -1,0 +1,45 @@
+/**
+ * Which view is open, in the address's hash so that Back, Forward and reload work:
+ * #/runs, #/new, #/run/ID, #/compare/ID,ID,…, #/sweep/ID.
+ */
+export type Route =
+  | { view: 'runs' }
+  | { view: 'new' }
+  | { view: 'run'; id: string }
+  | { view: 'compare'; ids: string[] }
+  | { view: 'sweep'; id: string };
+
+function parse(hash: string): Route {
+  const [view, arg = ''] = hash.replace(/^#\/?/, '').split('/');
+  const id = decodeURIComponent(arg);
+  if (view === 'new') return { view: 'new' };
+  if (view === 'run' && id) return { view: 'run', id };
+  if (view === 'sweep' && id) return { view: 'sweep', id };
+  if (view === 'compare') return { view: 'compare', ids: id.split(',').filter(Boolean) };
+  return { view: 'runs' };
+}
+
+export function href(route: Route): string {
+  switch (route.view) {
+    case 'runs':
+      return '#/runs';
+    case 'new':
+      return '#/new';
+    case 'run':
+      return `#/run/${encodeURIComponent(route.id)}`;
+    case 'sweep':
+      return `#/sweep/${encodeURIComponent(route.id)}`;
+    case 'compare':
+      return `#/compare/${route.ids.map(encodeURIComponent).join(',')}`;
+  }
+}
+
+export const router = $state<{ route: Route }>({ route: parse(location.hash) });
+
+window.addEventListener('hashchange', () => {
+  router.route = parse(location.hash);
+});
+
+export function go(route: Route): void {
+  location.hash = href(route);
+}

@@ -1,0 +1,183 @@
+/**
+ * The runs table's data: every run, kept current from live events. Rows are immutable
+ * objects in a raw state array (no deep proxies over 10,000 rows); a change replaces a row.
+ * Sorting and filtering happen here, so every column can be sorted and searched.
+ */
+import type { RunRow } from '../../src-api';
+import { api } from '../lib/api';
+import { onEvent } from './events.svelte';
+
+export type SortKey =
+  | 'status' | 'name' | 'sweep' | 'data' | 'hidden' | 'activation' | 'optimizer' | 'learning_rate' | 'steps'
+  | 'train_cost' | 'test_cost' | 'train_accuracy' | 'test_accuracy' | 'duration' | 'created' | 'tags';
+
+const KEY: Record<SortKey, (r: RunRow) => string | number | null> = {
+  status: (r) => r.status,
+  name: (r) => r.name.toLowerCase(),
+  sweep: (r) => r.sweepName?.toLowerCase() ?? null,
+  data: (r) => r.hp.data,
+  hidden: (r) => r.hp.hidden.reduce((s, n) => s * 1000 + n, r.hp.hidden.length),
+  activation: (r) => r.hp.activation,
+  optimizer: (r) => r.hp.optimizer,
+  learning_rate: (r) => r.hp.learning_rate,
+  steps: (r) => r.hp.steps,
+  train_cost: (r) => r.metrics.train_cost,
+  test_cost: (r) => r.metrics.test_cost,
+  train_accuracy: (r) => r.metrics.train_accuracy,
+  test_accuracy: (r) => r.metrics.test_accuracy,
+  duration: (r) => r.durationMs,
+  created: (r) => r.createdAt,
+  tags: (r) => r.tags.join(' ') || null,
+};
+
+class RunsState {
+  rows = $state.raw<RunRow[]>([]);
+  loaded = $state(false);
+  error = $state<string | null>(null);
+  sortKey = $state<SortKey>('created');
+  sortDesc = $state(true);
+  search = $state('');
+  status = $state<string>('all');
+  selected = $state.raw<Set<string>>(new Set());
+  private since = 0;
+  private refreshing: Promise<void> | null = null;
+  private again = false;
+
+  constructor() {
+    onEvent((event) => {
+      if (event.type === 'runs.changed') this.refresh();
+      else if (event.type === 'run.status') this.patch(event.runId, (r) => ({ ...r, status: event.status, error: event.error }));
+      else if (event.type === 'run.progress' && event.entries.length > 0) {
+        const e = event.entries[event.entries.length - 1];
+        this.patch(event.runId, (r) => ({
+          ...r,
+          metrics: {
+            train_cost: e.cost,
+            test_cost: e.test_cost ?? r.metrics.test_cost,
+            train_accuracy: e.train_accuracy ?? r.metrics.train_accuracy,
+            test_accuracy: e.test_accuracy ?? r.metrics.test_accuracy,
+            step: e.iteration,
+          },
+          durationMs: r.startedAt ? Date.now() - r.startedAt : r.durationMs,
+        }));
+      }
+    });
+  }
+
+  async load(): Promise<void> {
+    try {
+      const { runs, now } = await api.call('runs.list', {});
+      this.rows = runs;
+      this.since = now;
+      this.loaded = true;
+      this.error = null;
+    } catch (error) {
+      this.error = (error as Error).message;
+    }
+  }
+
+  /** Fetches runs changed since the last sync and merges them in. */
+  refresh(): void {
+    if (!this.loaded) return void this.load();
+    if (this.refreshing) {
+      this.again = true;
+      return;
+    }
+    this.refreshing = (async () => {
+      try {
+        const { runs, now } = await api.call('runs.list', { since: this.since - 1000 });
+        this.since = now;
+        if (runs.length > 0) {
+          const changed = new Map(runs.map((r) => [r.id, r]));
+          const known = new Set(this.rows.map((r) => r.id));
+          const added = runs.filter((r) => !r.deleted && !known.has(r.id)).sort((x, y) => y.createdAt - x.createdAt);
+          const kept = this.rows.filter((r) => !changed.get(r.id)?.deleted).map((r) => changed.get(r.id) ?? r);
+          this.rows = [...added, ...kept];
+        }
+      } catch (error) {
+        this.error = (error as Error).message;
+      } finally {
+        this.refreshing = null;
+        if (this.again) {
+          this.again = false;
+          this.refresh();
+        }
+      }
+    })();
+  }
+
+  private patch(id: string, fn: (r: RunRow) => RunRow): void {
+    const i = this.rows.findIndex((r) => r.id === id);
+    if (i < 0) return;
+    const rows = this.rows.slice();
+    rows[i] = fn(rows[i]);
+    this.rows = rows;
+  }
+
+  get(id: string): RunRow | undefined {
+    return this.rows.find((r) => r.id === id);
+  }
+
+  /** The rows shown: filtered by status and search, sorted by the chosen column. */
+  view = $derived.by(() => {
+    const q = this.search.trim().toLowerCase();
+    const status = this.status;
+    let rows = this.rows;
+    if (status !== 'all') rows = rows.filter((r) => r.status === status);
+    if (q) {
+      rows = rows.filter((r) =>
+        [r.id, r.name, r.sweepName ?? '', r.notes, r.hp.data, r.hp.activation, r.hp.optimizer, `[${r.hp.hidden.join(', ')}]`, ...r.tags]
+          .some((s) => s.toLowerCase().includes(q)),
+      );
+    }
+    const key = KEY[this.sortKey];
+    const dir = this.sortDesc ? -1 : 1;
+    return rows
+      .map((r) => [key(r), r] as const)
+      .sort(([a], [b]) => (a === null ? (b === null ? 0 : 1) : b === null ? -1 : a < b ? -dir : a > b ? dir : 0))
+      .map(([, r]) => r);
+  });
+
+  sortBy(key: SortKey): void {
+    if (this.sortKey === key) this.sortDesc = !this.sortDesc;
+    else {
+      this.sortKey = key;
+      this.sortDesc = key === 'created' || key.endsWith('accuracy');
+    }
+  }
+
+  toggle(id: string, on?: boolean): void {
+    const next = new Set(this.selected);
+    if (on ?? !next.has(id)) next.add(id);
+    else next.delete(id);
+    this.selected = next;
+  }
+
+  selectOnly(ids: string[]): void {
+    this.selected = new Set(ids);
+  }
+
+  async remove(ids: string[]): Promise<void> {
+    await api.call('runs.delete', { ids });
+    const gone = new Set(ids);
+    this.rows = this.rows.filter((r) => !gone.has(r.id));
+    this.selected = new Set([...this.selected].filter((id) => !gone.has(id)));
+  }
+
+  async restore(ids: string[]): Promise<void> {
+    await api.call('runs.restore', { ids });
+    this.refresh();
+  }
+
+  async update(id: string, change: { name?: string; notes?: string; addTags?: string[]; removeTags?: string[] }): Promise<void> {
+    await api.call('runs.update', { id, ...change });
+    this.patch(id, (r) => ({
+      ...r,
+      name: change.name ?? r.name,
+      notes: change.notes ?? r.notes,
+      tags: [...new Set([...r.tags, ...(change.addTags ?? [])])].filter((t) => !(change.removeTags ?? []).includes(t)).sort(),
+    }));
+  }
+}
+
+export const runs = new RunsState();

@@ -1,0 +1,22 @@
+/** Light or dark: follows the system until the user picks one, then remembers it. */
+type Theme = 'light' | 'dark';
+
+const saved = localStorage.getItem('layerlab.theme') as Theme | null;
+const system: Theme = matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+
+export const theme = $state<{ name: Theme }>({ name: saved ?? system });
+
+export function applyTheme(): void {
+  document.documentElement.dataset.theme = theme.name;
+}
+
+export function toggleTheme(): void {
+  theme.name = theme.name === 'dark' ? 'light' : 'dark';
+  localStorage.setItem('layerlab.theme', theme.name);
+  applyTheme();
+}
+
+/** A CSS custom property's value (charts and canvases read the theme's colours). */
+export function cssVar(name: string): string {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+}
