@@ -1,5 +1,5 @@
 /**
- * `layerlab predict --model FILE --data FILE [--out FILE] [--key K] [--examples-axis auto|0|-1]
+ * `layerlab predict --model FILE --data FILE [--out FILE] [--key K] [--examples-axis auto|rows|columns]
  *                   [--labels FILE [--labels-key K] | --label COLUMN]`
  *
  * Runs a model file (.json, .npz, .safetensors, or .onnx through onnxruntime-node)
@@ -19,7 +19,7 @@ import { openPredictor } from '../models/model-file';
 import { CliError, type Command } from './command';
 
 const USAGE = [
-  'usage: layerlab predict --model FILE --data FILE [--out FILE] [--key K] [--examples-axis auto|0|-1]',
+  'usage: layerlab predict --model FILE --data FILE [--out FILE] [--key K] [--examples-axis auto|rows|columns]',
   '                        [--labels FILE [--labels-key K] | --label COLUMN]',
 ].join('\n');
 
@@ -84,9 +84,9 @@ function parseCli(args: string[]) {
 
 function examplesAxis(flag: string | undefined): ExamplesAxis {
   if (flag === undefined || flag === 'auto') return 'auto';
-  if (flag === '0') return 0;
-  if (flag === '-1' || flag === '1') return -1;
-  throw new CliError(`--examples-axis must be auto, 0 (examples are rows) or -1 (examples are columns); got '${flag}'`, 2);
+  if (flag === '0' || flag === 'rows') return 0;
+  if (flag === '-1' || flag === '1' || flag === 'columns') return -1;
+  throw new CliError(`--examples-axis must be auto, rows (or 0) or columns (or -1, written --examples-axis=-1); got '${flag}'`, 2);
 }
 
 /**

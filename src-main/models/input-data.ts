@@ -72,7 +72,7 @@ function examplesAxis(x: NdArray, opts: InputOptions, name: string): 0 | -1 {
   if (s[0] === n && s[1] !== n) return -1;
   if (s[1] === n && s[0] !== n) return 0;
   if (s[0] === n) {
-    throw new ModelFileError(`${name} has shape (${s.join(', ')}): say whether examples are rows (--examples-axis 0) or columns (--examples-axis -1)`);
+    throw new ModelFileError(`${name} has shape (${s.join(', ')}): say whether examples are rows (--examples-axis rows) or columns (--examples-axis columns)`);
   }
   throw new ModelFileError(`${name} has shape (${s.join(', ')}), but the model takes ${n} features per example: neither axis has ${n}`);
 }

@@ -17,9 +17,14 @@ type Ort = typeof import('onnxruntime-node');
 
 let runtime: Promise<Ort> | null = null;
 
+/** How the runtime is imported: a test seam, to see what users without it see. */
+export const onnxRuntimeLoader = {
+  load: (): Promise<Ort> => import('onnxruntime-node'),
+};
+
 /** onnxruntime-node, or a ModelFileError that says how to install it. */
 export async function loadOnnxRuntime(): Promise<Ort> {
-  runtime ??= import('onnxruntime-node').catch((error: NodeJS.ErrnoException) => {
+  runtime ??= onnxRuntimeLoader.load().catch((error: NodeJS.ErrnoException) => {
     runtime = null;
     const missing = error.code === 'ERR_MODULE_NOT_FOUND' || error.code === 'MODULE_NOT_FOUND';
     throw new ModelFileError(
