@@ -1,9 +1,11 @@
 /**
  * Export formats of a run, one entry each: what the file is called and how its bytes are
- * made from the stored run. The model formats (npz, safetensors, ONNX) are added here as
- * the exporters land in src-core/export.
+ * made from the stored run, through the core's exporters (src-core/export, the same ones
+ * `layerlab export` uses).
  */
 import type { ExportFormat } from '../../src-api/schemas';
+import { exportJson, exportNpz, exportOnnx, exportSafetensors, historyCsv } from '../../src-core/export';
+import { type LoadedModel, modelFromJson } from '../../src-core/model-file';
 import type { RunStore } from '../store';
 
 export interface Exporter {
@@ -12,44 +14,52 @@ export interface Exporter {
   mime: string;
   /** Needs the run's final weights. */
   needsWeights: boolean;
-  make(store: RunStore, id: string): Promise<Uint8Array> | Uint8Array;
+  make(store: RunStore, id: string, version: string): Uint8Array;
 }
 
-/** The metric history as CSV: one row per step, one column per metric. */
-export function historyCsv(store: RunStore, id: string): string {
-  const points = store.history(id);
-  const keys = [...new Set(points.map((p) => p.key))].sort();
-  const rows = new Map<number, Map<string, number>>();
-  for (const p of points) {
-    if (!rows.has(p.step)) rows.set(p.step, new Map());
-    rows.get(p.step)!.set(p.key, p.value);
-  }
-  const lines = [['step', ...keys].join(',')];
-  for (const step of [...rows.keys()].sort((a, b) => a - b)) {
-    const row = rows.get(step)!;
-    lines.push([String(step), ...keys.map((k) => (row.has(k) ? String(row.get(k)) : ''))].join(','));
-  }
-  return lines.join('\n') + '\n';
+function storedModel(store: RunStore, id: string): LoadedModel {
+  const weights = store.loadWeights(id);
+  if (!weights) throw new Error(`run ${id} has no saved model yet`);
+  return modelFromJson(JSON.parse(new TextDecoder().decode(weights.bytes)), `the model of run ${id}`);
 }
 
-export const EXPORTERS: Partial<Record<ExportFormat, Exporter>> = {
+const text = (s: string) => new TextEncoder().encode(s);
+
+export const EXPORTERS: Record<ExportFormat, Exporter> = {
   json: {
     label: 'Layerlab model (JSON)',
     extension: 'json',
     mime: 'application/json',
     needsWeights: true,
-    make(store, id) {
-      const weights = store.loadWeights(id);
-      if (!weights) throw new Error(`run ${id} has no weights`);
-      return weights.bytes;
-    },
+    make: (store, id) => text(exportJson(storedModel(store, id))),
+  },
+  npz: {
+    label: 'NumPy arrays (.npz)',
+    extension: 'npz',
+    mime: 'application/octet-stream',
+    needsWeights: true,
+    make: (store, id) => exportNpz(storedModel(store, id)),
+  },
+  safetensors: {
+    label: 'safetensors',
+    extension: 'safetensors',
+    mime: 'application/octet-stream',
+    needsWeights: true,
+    make: (store, id) => exportSafetensors(storedModel(store, id)),
+  },
+  onnx: {
+    label: 'ONNX (opset 13)',
+    extension: 'onnx',
+    mime: 'application/octet-stream',
+    needsWeights: true,
+    make: (store, id, version) => exportOnnx(storedModel(store, id), { producerVersion: version }),
   },
   csv: {
     label: 'Metrics (CSV)',
     extension: 'csv',
     mime: 'text/csv',
     needsWeights: false,
-    make: (store, id) => new TextEncoder().encode(historyCsv(store, id)),
+    make: (store, id) => text(historyCsv(store.history(id))),
   },
 };
 

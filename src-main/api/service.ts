@@ -132,15 +132,12 @@ export class LayerlabApi {
         storeDir: store.dir,
         transport: this.options.transport,
         sweeps: false,
-        exportFormats: (['json', 'npz', 'safetensors', 'onnx', 'csv'] as ExportFormat[]).map((format) => {
-          const exporter = EXPORTERS[format];
-          return {
-            format,
-            label: exporter?.label ?? format,
-            available: exporter !== undefined,
-            reason: exporter ? null : `this build of Layerlab has no ${format} exporter`,
-          };
-        }),
+        exportFormats: (Object.keys(EXPORTERS) as ExportFormat[]).map((format) => ({
+          format,
+          label: EXPORTERS[format].label,
+          available: true,
+          reason: null,
+        })),
       }),
 
       'runs.list': ({ since, deleted }) => {
@@ -278,9 +275,8 @@ export class LayerlabApi {
       'runs.export': async ({ id, format }) => {
         const run = store.getRun(id);
         const exporter = EXPORTERS[format];
-        if (!exporter) throw new ApiError('conflict', `this build of Layerlab has no ${format} exporter`);
         if (exporter.needsWeights && !run.weights) throw new ApiError('conflict', `run ${id} has no final weights yet (status ${run.status})`);
-        const bytes = await exporter.make(store, id);
+        const bytes = exporter.make(store, id, VERSION);
         return { filename: exportFileName(run.name, id, exporter.extension), mime: exporter.mime, data: bytesToBase64(bytes) };
       },
 
