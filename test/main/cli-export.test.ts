@@ -106,12 +106,40 @@ describe('layerlab export RUN_ID', () => {
   });
 });
 
+describe('continuing training from an export', () => {
+  it.each(['json', 'npz', 'safetensors'])('starts a run from the %s export where the first run ended', async (format) => {
+    const weights = path.join(dir, `resume.${format}`);
+    expect(await main(['export', runId, '--out', weights, '--store', store])).toBe(0);
+    const first = JSON.parse(readFileSync(path.join(dir, 'result.json'), 'utf8'));
+    const resumed = { ...config, name: `resumed from ${format}`, init: { method: 'file', file: weights }, train: { ...config.train, iterations: 1 } };
+    const file = path.join(dir, `resume-${format}.json`);
+    writeFileSync(file, JSON.stringify(resumed));
+    const json = path.join(dir, `resume-${format}-result.json`);
+    expect(await main(['train', file, '--store', store, '--json', json, '--quiet'])).toBe(0);
+    const second = JSON.parse(readFileSync(json, 'utf8'));
+    // The same data and standardization, the exported weights: the cost before the first update is the first run's final cost.
+    expect(second.history[0].cost).toBeCloseTo(first.final.train_cost, 12);
+  });
+
+  it('names the layer and both shapes when the weights do not fit the config', async () => {
+    const weights = path.join(dir, 'resume.safetensors');
+    expect(await main(['export', runId, '--out', weights, '--store', store])).toBe(0);
+    const wider = { ...config, model: { ...config.model, hidden: [4] }, init: { method: 'file', file: weights } };
+    const file = path.join(dir, 'wider.json');
+    writeFileSync(file, JSON.stringify(wider));
+    const json = path.join(dir, 'wider-result.json');
+    expect(await main(['train', file, '--store', store, '--json', json, '--quiet'])).toBe(1);
+    expect(JSON.parse(readFileSync(json, 'utf8')).reason).toBe('W1: expected shape (4, 2), got (3, 2)');
+  });
+});
+
 describe('layerlab export --runs', () => {
   it('writes the table of runs, with hyperparameters and latest metrics, filtered like runs list', async () => {
     const file = path.join(dir, 'runs.csv');
     expect(await main(['export', '--runs', '--out', file, '--store', store])).toBe(0);
-    expect(out[0]).toBe(`wrote a table of 1 run to ${file}`);
-    const [header, row] = Papa.parse<string[]>(readFileSync(file, 'utf8').trim()).data;
+    expect(out[0]).toMatch(new RegExp(`^wrote a table of \\d+ runs? to ${file}$`));
+    const [header, ...rows] = Papa.parse<string[]>(readFileSync(file, 'utf8').trim()).data;
+    const row = rows.find((r) => r[0] === runId)!;
     const get = (k: string) => row[header.indexOf(k)];
     expect(get('id')).toBe(runId);
     expect(get('name')).toBe(config.name);
@@ -121,7 +149,7 @@ describe('layerlab export --runs', () => {
     expect(get('normalize')).toBe('standardize');
     expect(get('train_cost_step')).toBe('59');
     expect(Number(get('duration_s'))).toBeGreaterThanOrEqual(0);
-    expect(await main(['export', '--runs', '--status', 'failed', '--out', file, '--store', store])).toBe(0);
+    expect(await main(['export', '--runs', '--search', 'no run has this name', '--out', file, '--store', store])).toBe(0);
     expect(readFileSync(file, 'utf8').split('\n')[1]).toBe('');
   });
 });
