@@ -10,6 +10,7 @@
  * These plain TypeScript kernels are the reference implementation: keep them
  * simple and correct first, fast second.
  */
+import * as fast from './fastmath';
 import { type FloatArray, Matrix, ShapeError } from './matrix';
 
 function checkProduct(
@@ -260,10 +261,11 @@ export function allFinite(x: FloatArray): boolean {
 // ---------------------------------------------------------------------------
 // Activation functions and their derivatives, over whole arrays. Backward forms
 // compute dZ = dA ⊙ g'(Z), using whichever of Z or A gives g' most cheaply.
+// exp and tanh come from fastmath.ts: inlinable, within 2–3 ulp of Math's.
 
 /** A = 1 / (1 + e^(−Z)). */
 export function sigmoidForward(Z: FloatArray, A: FloatArray): void {
-  for (let i = 0; i < Z.length; i++) A[i] = 1 / (1 + Math.exp(-Z[i]));
+  for (let i = 0; i < Z.length; i++) A[i] = 1 / (1 + fast.exp(-Z[i]));
 }
 
 /** dZ = dA ⊙ A ⊙ (1 − A). */
@@ -276,7 +278,7 @@ export function sigmoidBackward(dA: FloatArray, A: FloatArray, dZ: FloatArray): 
 
 /** A = tanh(Z). */
 export function tanhForward(Z: FloatArray, A: FloatArray): void {
-  for (let i = 0; i < Z.length; i++) A[i] = Math.tanh(Z[i]);
+  for (let i = 0; i < Z.length; i++) A[i] = fast.tanh(Z[i]);
 }
 
 /** dZ = dA ⊙ (1 − A²). */
@@ -319,7 +321,7 @@ export function softmaxColumns(Z: Matrix, A: Matrix): void {
     for (let i = 0; i < k; i++) max = Math.max(max, z[i * m + j]);
     let sum = 0;
     for (let i = 0; i < k; i++) {
-      const e = Math.exp(z[i * m + j] - max);
+      const e = fast.exp(z[i * m + j] - max);
       a[i * m + j] = e;
       sum += e;
     }

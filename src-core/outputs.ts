@@ -9,6 +9,7 @@
  * the sum, so that mini-batches can be averaged over a whole epoch.
  */
 import { type Matrix } from './matrix';
+import * as fast from './fastmath';
 import * as k from './kernels';
 
 export type OutputName = 'sigmoid' | 'softmax' | 'linear';
@@ -25,7 +26,7 @@ export interface OutputLayer {
 
 /** log(1 + e^x) without overflow. */
 function softplus(x: number): number {
-  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
+  return x > 0 ? x + Math.log1p(fast.exp(-x)) : Math.log1p(fast.exp(x));
 }
 
 function subtract(A: Matrix, Y: Matrix, dZ: Matrix): void {
@@ -73,7 +74,7 @@ const softmaxCrossEntropy: OutputLayer = {
       let max = -Infinity;
       for (let i = 0; i < rows; i++) max = Math.max(max, z[i * m + j]);
       let sum = 0;
-      for (let i = 0; i < rows; i++) sum += Math.exp(z[i * m + j] - max);
+      for (let i = 0; i < rows; i++) sum += fast.exp(z[i * m + j] - max);
       const logSum = Math.log(sum);
       for (let i = 0; i < rows; i++) {
         const yi = y[i * m + j];

@@ -61,8 +61,9 @@ describe('the course planar run, against NumPy', () => {
     expect(result.history.at(-1)!.iteration).toBe(9999);
     expectClose(costs.slice(0, 78), c.costs_every_100.slice(0, 78), 1e-12, 'costs up to iteration 7700');
     expectClose(costs.slice(78, 100), c.costs_every_100.slice(78), 1e-3, 'costs after the chaotic turn');
-    // The course's accuracy is measured after the last update, as evaluate() does.
-    expect(evaluate(net, toMatrix(c.X), toMatrix(c.Y)).accuracy).toBe(c.train_accuracy);
+    // The course's accuracy is measured after the last update, as evaluate() does;
+    // past the chaotic turn a point or two of the 400 may land on the other side.
+    expect(Math.abs(evaluate(net, toMatrix(c.X), toMatrix(c.Y)).accuracy! - c.train_accuracy)).toBeLessThanOrEqual(2 / 400);
   });
 
   it('logs every iteration when asked, matching the first twenty costs', async () => {
