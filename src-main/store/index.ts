@@ -32,5 +32,6 @@ export {
 } from './status';
 export { resolveStoreDir, type StoreDirOptions } from './location';
 export { LOCK_FILE } from './lock';
+export type { Owner } from './owner';
 export { SCHEMA_VERSION } from './schema';
 export { newId } from './ids';

@@ -305,9 +305,11 @@ export class RunStore {
     return this.read(`looking up run ${ref}`, () => {
       if (this.sql('SELECT 1 FROM runs WHERE id = ?').get(ref)) return ref;
       if (ref.length >= 4) {
-        const ids = this.sql("SELECT id FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 6")
+        // Ids are lower-case; a prefix is a range of the unique index on id.
+        const prefix = ref.toLowerCase();
+        const ids = this.sql('SELECT id FROM runs WHERE id >= ? AND id < ? ORDER BY id LIMIT 6')
           .pluck()
-          .all(`${ref.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) as string[];
+          .all(prefix, `${prefix}\uffff`) as string[];
         if (ids.length === 1) return ids[0];
         if (ids.length > 1) {
           throw new StoreError('ambiguous', `'${ref}' matches several runs (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''})`);
@@ -549,6 +551,28 @@ export class RunStore {
           id,
         );
       }
+    });
+  }
+
+  /**
+   * Runs an ended sweep again (`layerlab sweep --resume`): interrupted, cancelled, stopped
+   * or failed → running, owned by this process. A completed sweep has nothing left to run;
+   * a queued one is started with setSweepStatus. Its runs keep their own statuses.
+   */
+  reopenSweep(id: string): void {
+    this.write('sweep', `reopening sweep ${id}`, () => {
+      const sweep = this.sweepRow(id);
+      if (sweep.status === 'queued' || sweep.status === 'running' || sweep.status === 'completed') {
+        throw new StoreError(
+          'invalid-transition',
+          `sweep ${id} is ${sweep.status}; only a sweep that ended without completing can be reopened`,
+        );
+      }
+      const owner = currentOwner();
+      this.sql(
+        `UPDATE sweeps SET status = 'running', finished_at = NULL, error = NULL, updated_at = ?, owner_pid = ?, owner_token = ?
+         WHERE id = ?`,
+      ).run(Date.now(), owner.pid, owner.token, id);
     });
   }
 

@@ -139,6 +139,7 @@ describe('run lifecycle', () => {
     const id = store.createRun({ name: 'a', config });
     expect(store.resolveRunId(id)).toBe(id);
     expect(store.resolveRunId(id.slice(0, 11))).toBe(id);
+    expect(store.resolveRunId(id.slice(0, 11).toUpperCase())).toBe(id);
     store.createRun({ name: 'b', config });
     // Ids made in the same second share their first characters.
     expect(storeError(() => store.resolveRunId(id.slice(0, 5))).code).toBe('ambiguous');
