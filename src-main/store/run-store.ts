@@ -138,6 +138,7 @@ export class RunStore {
       migrate(db);
       const store = new RunStore(root, db, lock, options);
       store.recoverOrphans();
+      store.removeStrayWeightFiles();
       return store;
     } catch (error) {
       db?.close();
@@ -707,6 +708,25 @@ export class RunStore {
     }
     if (id !== undefined) this.keyIds.set(key, id);
     return id;
+  }
+
+  /**
+   * Deletes files in weights/ that no row points to: temporary files of a save that was cut
+   * short, and saved files whose database commit never happened. Only the lock holder
+   * writes weights, so at open every such file is garbage.
+   */
+  private removeStrayWeightFiles(): void {
+    const folder = join(this.dir, WEIGHTS_DIR);
+    let files: string[];
+    try {
+      files = readdirSync(folder);
+    } catch {
+      return; // no weights yet
+    }
+    const referenced = new Set(
+      (this.sql('SELECT file FROM weights').pluck().all() as string[]).map((f) => f.slice(WEIGHTS_DIR.length + 1)),
+    );
+    for (const f of files) if (!referenced.has(f)) removeQuietly(join(folder, f));
   }
 
   /**

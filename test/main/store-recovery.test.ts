@@ -180,6 +180,25 @@ describe('runs of a process that is gone', () => {
   });
 });
 
+describe('weights files left by a crash', () => {
+  it('removes, at the next open, weight files that no run points to', () => {
+    const store = RunStore.open(dir);
+    const id = store.createRun({ name: 'w', config: '{}' });
+    const { file } = store.saveWeights(id, new Uint8Array([1, 2, 3]), 'raw');
+    store.close();
+    const weights = path.join(dir, 'weights');
+    // A save cut short, and a save whose database commit never happened.
+    writeFileSync(path.join(weights, `${id}-zzzz.bin.tmp`), 'half');
+    writeFileSync(path.join(weights, `${id}-zzzz.bin`), 'never committed');
+    RunStore.open(dir).close();
+    expect(readdirSync(weights)).toEqual([path.basename(file)]);
+    // A reader never deletes anything.
+    writeFileSync(path.join(weights, 'stray.bin'), 'x');
+    RunStore.open(dir, { readonly: true }).close();
+    expect(readdirSync(weights)).toHaveLength(2);
+  });
+});
+
 describe('one writer at a time', () => {
   it('refuses a second process while this one writes, naming this pid', () => {
     const store = RunStore.open(dir);
