@@ -4,8 +4,13 @@
 // (NODE_MODULE_VERSION): Node 20 is 115, Node 22 is 127, and every Electron major has its
 // own. Built for one, it fails to load in another, with an error naming both numbers.
 //
-//   node scripts/native-runtime.mjs          prints a one-line verdict; exit 0 loads, 1 not
-//   node scripts/native-runtime.mjs --json   the report as JSON
+//   node scripts/native-runtime.mjs             prints a one-line verdict; exit 0 loads, 1 not
+//   node scripts/native-runtime.mjs --expected  exit 0 if it is built for the runtime this
+//                                               machine should use (below), 1 if not
+//   node scripts/native-runtime.mjs --json      the report as JSON
+//
+// The runtime a machine should use: Electron where the electron package's binary is
+// present, Node where it is absent (as in CI, which skips the download).
 //
 // Under Electron, run it as `ELECTRON_RUN_AS_NODE=1 electron scripts/native-runtime.mjs`.
 // See docs/native-modules.md.
@@ -93,6 +98,37 @@ export function rebuildCommand(runtime) {
   return runtime.name === 'electron' ? 'npx @electron/rebuild --force --only better-sqlite3' : 'npm rebuild better-sqlite3';
 }
 
+/**
+ * The electron package, if installed: its version, its ABI (the package's abi_version
+ * file), and its binary if that was downloaded (null otherwise).
+ * @param {string} [dir] the package folder; found from here by default
+ * @returns {{ version: string, abi: number | null, binary: string | null } | null}
+ */
+export function electronInstall(dir) {
+  try {
+    const folder = dir ?? dirname(require.resolve('electron/package.json'));
+    const { version } = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
+    const abiFile = join(folder, 'abi_version');
+    const abi = existsSync(abiFile) ? Number(readFileSync(abiFile, 'utf8').trim()) || null : null;
+    const pathFile = join(folder, 'path.txt');
+    const binary = existsSync(pathFile) ? join(folder, 'dist', readFileSync(pathFile, 'utf8').trim()) : null;
+    return { version, abi, binary: binary && existsSync(binary) ? binary : null };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The runtime better-sqlite3 should be built for here: Electron where its binary is
+ * present, else the Node running this script.
+ */
+export function expectedRuntime(electron = electronInstall(), node = currentRuntime()) {
+  if (electron?.binary && electron.abi !== null) {
+    return { name: 'electron', version: electron.version, abi: electron.abi, label: `Electron ${electron.version}` };
+  }
+  return node.name === 'node' ? node : { name: 'node', version: 'unknown', abi: null, label: 'Node' };
+}
+
 /** The installed module: better-sqlite3's build/Release/better_sqlite3.node. */
 export function modulePath() {
   return join(dirname(require.resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
@@ -100,14 +136,15 @@ export function modulePath() {
 
 /**
  * Checks the installed module against this runtime.
- * @param {{ file?: string, runtime?: ReturnType<typeof currentRuntime>, load?: (file: string) => void }} [options]
+ * @param {{ file?: string, runtime?: ReturnType<typeof currentRuntime>, expected?: ReturnType<typeof expectedRuntime>, load?: (file: string) => void }} [options]
  *   `load` loads the module (throws as process.dlopen does); replaceable for tests.
  */
 export function checkNativeModule(options = {}) {
   const runtime = options.runtime ?? currentRuntime();
   const file = options.file ?? modulePath();
   const load = options.load ?? ((path) => process.dlopen({ exports: {} }, path));
-  const report = { module: file, runtime, builtFor: null, loads: false, message: '' };
+  const expected = options.expected ?? expectedRuntime(undefined, runtime);
+  const report = { module: file, runtime, expected, builtFor: null, loads: false, builtForExpected: false, message: '' };
   if (!existsSync(file)) {
     report.message = `better-sqlite3 is not built (${file} is missing); run ${rebuildCommand(runtime)}`;
     return report;
@@ -132,12 +169,24 @@ export function checkNativeModule(options = {}) {
       report.message = `better-sqlite3 does not load in ${runtime.label}: ${text.split('\n')[0]}; run ${rebuildCommand(runtime)}`;
     }
   }
+  report.builtForExpected = report.builtFor !== null && report.builtFor.abi === expected.abi;
   return report;
+}
+
+/** The verdict for --expected: is the module built for the runtime this machine should use? */
+export function expectedMessage(report) {
+  const { builtFor, expected } = report;
+  if (report.builtForExpected) return `better-sqlite3 is built for ${expected.label} (NODE_MODULE_VERSION ${expected.abi}), as it should be here`;
+  const why = expected.name === 'electron' ? 'the Electron binary is installed' : 'there is no Electron binary';
+  const built = builtFor ? `NODE_MODULE_VERSION ${builtFor.abi} (${builtFor.runtimes})` : 'nothing (it is not built)';
+  return `better-sqlite3 is built for ${built}, but ${why}, so it should be built for ${expected.label} (NODE_MODULE_VERSION ${expected.abi}); run ${rebuildCommand(expected)}`;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const report = checkNativeModule();
+  const byExpected = process.argv.includes('--expected');
+  const ok = byExpected ? report.builtForExpected : report.loads;
   if (process.argv.includes('--json')) console.log(JSON.stringify(report, null, 2));
-  else (report.loads ? console.log : console.error)(report.message);
-  process.exitCode = report.loads ? 0 : 1;
+  else (ok ? console.log : console.error)(byExpected ? expectedMessage(report) : report.message);
+  process.exitCode = ok ? 0 : 1;
 }

@@ -3,7 +3,8 @@
  * for, and saying what to do when it is the wrong one.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -12,6 +13,9 @@ import {
   checkNativeModule,
   currentRuntime,
   describeAbi,
+  electronInstall,
+  expectedMessage,
+  expectedRuntime,
   modulePath,
   parseAbiMismatch,
   rebuildCommand,
@@ -101,9 +105,43 @@ describe('native runtime detection', () => {
     );
   });
 
+  it('finds the electron package, its ABI, and whether its binary was downloaded', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'layerlab-electron-'));
+    try {
+      writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'electron', version: '41.7.1' }));
+      writeFileSync(path.join(dir, 'abi_version'), '145\n');
+      // As installed with its download skipped: no path.txt, no dist/.
+      const skipped = electronInstall(dir);
+      expect(skipped).toEqual({ version: '41.7.1', abi: 145, binary: null });
+      expect(expectedRuntime(skipped, node20)).toEqual(node20);
+
+      mkdirSync(path.join(dir, 'dist'));
+      writeFileSync(path.join(dir, 'dist', 'electron'), '');
+      writeFileSync(path.join(dir, 'path.txt'), 'electron');
+      const present = electronInstall(dir);
+      expect(present?.binary).toBe(path.join(dir, 'dist', 'electron'));
+      const expected = expectedRuntime(present, node20);
+      expect(expected).toEqual({ name: 'electron', version: '41.7.1', abi: 145, label: 'Electron 41.7.1' });
+
+      // Built for Node where the Electron binary is present: not what this machine should have.
+      const report = checkNativeModule({ runtime: node20, expected, load: () => {} });
+      expect(report.builtForExpected).toBe(false);
+      expect(expectedMessage(report)).toBe(
+        `better-sqlite3 is built for NODE_MODULE_VERSION ${process.versions.modules} (${describeAbi(Number(process.versions.modules))}), ` +
+          'but the Electron binary is installed, so it should be built for Electron 41.7.1 (NODE_MODULE_VERSION 145); ' +
+          'run npx @electron/rebuild --force --only better-sqlite3',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(electronInstall(path.join(root, 'no-such-folder'))).toBeNull();
+  });
+
   it('runs as a script: exit 0 and a one-line verdict', () => {
     const result = spawnSync(process.execPath, [path.join(root, 'scripts', 'native-runtime.mjs')], { encoding: 'utf8' });
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^better-sqlite3 is built for NODE_MODULE_VERSION \d+ and loads in Node /);
+    const expected = spawnSync(process.execPath, [path.join(root, 'scripts', 'native-runtime.mjs'), '--expected'], { encoding: 'utf8' });
+    expect(expected.status).toBe(checkNativeModule().builtForExpected ? 0 : 1);
   });
 });
