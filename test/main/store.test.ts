@@ -398,6 +398,14 @@ describe('sweeps', () => {
     store.setSweepStatus(second, 'failed', { error: 'all trials failed' });
     expect(store.getSweep(second)).toMatchObject({ status: 'failed', error: 'all trials failed' });
     expect(storeError(() => store.setSweepStatus(second, 'running')).code).toBe('invalid-transition');
+    // `sweep --resume` reopens a sweep that ended without completing.
+    store.reopenSweep(second);
+    expect(store.getSweep(second)).toMatchObject({ status: 'running', error: null, finishedAt: null });
+    store.setSweepStatus(second, 'completed');
+    expect(storeError(() => store.reopenSweep(second)).message).toBe(
+      `sweep ${second} is completed; only a sweep that ended without completing can be reopened`,
+    );
+    expect(storeError(() => store.reopenSweep(first)).code).toBe('invalid-transition'); // queued
     expect(storeError(() => store.getSweep('nosuch')).code).toBe('not-found');
     expect(storeError(() => store.createSweep({ name: 's', spec: 'nope' })).code).toBe('invalid-argument');
   });
