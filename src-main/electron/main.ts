@@ -6,7 +6,7 @@
  * Security: contextIsolation and sandbox on, nodeIntegration off, a strict CSP, navigation
  * and window.open blocked, every permission request denied, one instance at a time.
  */
-import { BrowserWindow, Menu, app, dialog, ipcMain, session, shell } from 'electron';
+import { BrowserWindow, Menu, app, dialog, ipcMain, session } from 'electron';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -66,11 +66,8 @@ async function start(): Promise<void> {
       if (!isTrustedUrl(url)) event.preventDefault();
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
-    contents.setWindowOpenHandler(({ url }) => {
-      // Links to documentation open in the user's browser, never in a Layerlab window.
-      if (url.startsWith('https://')) void shell.openExternal(url);
-      return { action: 'deny' };
-    });
+    // No new windows, ever: the workbench is one window and opens no links itself.
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
   });
 
   Menu.setApplicationMenu(
@@ -91,7 +88,9 @@ async function start(): Promise<void> {
     title: 'Layerlab',
     show: false,
     webPreferences: {
-      preload: join(here, '../preload/index.cjs'),
+      // Reviewed for Electronegativity's PRELOAD_JS_CHECK: preload.ts exposes three functions
+      // over contextBridge (request, onEvents, saveFile), passes strings only, never ipcRenderer.
+      preload: join(here, '../preload/index.cjs'), // eng-disable PRELOAD_JS_CHECK
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
@@ -102,6 +101,8 @@ async function start(): Promise<void> {
       webviewTag: false,
       navigateOnDragDrop: false,
       spellcheck: false,
+      // Middle-click (auxclick) could open links without will-navigate.
+      disableBlinkFeatures: 'Auxclick',
     },
   });
   win.once('ready-to-show', () => win.show());
