@@ -108,16 +108,17 @@ export async function trainRun(options: TrainRunOptions): Promise<RunOutcome> {
       signal: controller.signal,
       progressEvery: options.onProgress ? options.progressEvery : undefined,
       onProgress: (event) => {
-        options.onProgress?.(event);
-        if (!event.entry || storeError) return;
-        history.push(event.entry);
-        try {
-          store.appendMetrics(id, entryMetrics(event.entry));
-        } catch (error) {
-          storeError = error as Error;
-          controller.abort();
+        if (event.entry && !storeError) {
+          history.push(event.entry);
+          try {
+            store.appendMetrics(id, entryMetrics(event.entry));
+          } catch (error) {
+            storeError = error as Error;
+            controller.abort();
+          }
+          options.onEntry?.(event.entry, unit, event.totalSteps);
         }
-        options.onEntry?.(event.entry, unit, event.totalSteps);
+        options.onProgress?.(event);
       },
     });
     unit = result.unit;

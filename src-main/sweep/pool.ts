@@ -1,0 +1,212 @@
+/**
+ * A pool of trial processes: at most `size` at once, each running one trial at a time and
+ * reused for the next. A process that dies (crash, kill, out of memory) fails the trial it
+ * was running with the reason, and a new process takes its place when the next trial
+ * starts; the other trials go on. Every message from a process is checked (messages.ts);
+ * one that does not fit is reported through `onWarning` and ignored.
+ */
+import {
+  type FinishedMessage,
+  type ProgressMessage,
+  type RunRequest,
+  checkFromTrial,
+} from './messages';
+import { type TrialExit, type TrialHost, type TrialHostFactory, describeExit } from './trial-host';
+
+export interface TrialCallbacks {
+  started(): void;
+  progress(message: ProgressMessage): void;
+  weights(bytes: Uint8Array, format: string): void;
+  finished(message: FinishedMessage): void;
+  /** The process ended before the trial finished; `reason` says how. */
+  crashed(reason: string): void;
+}
+
+/** A trial running in one of the pool's processes. */
+export interface RunningTrial {
+  readonly runId: string;
+  /** The process's id (undefined until it has started). */
+  readonly pid: number | undefined;
+  /** Asks the trial to end as cancelled; kills its process if it has not within the grace time. */
+  cancel(): void;
+  /** Asks the trial to end early as stopped (early stopping), with the reason. */
+  stop(reason: string): void;
+}
+
+export interface PoolOptions {
+  hosts: TrialHostFactory;
+  size: number;
+  /** Problems that do not stop anything: malformed messages, a process that died idle. */
+  onWarning?: (message: string) => void;
+  /** How long a cancelled trial has to end before its process is killed (ms). */
+  cancelGraceMs?: number;
+}
+
+interface Worker {
+  host: TrialHost;
+  ready: boolean;
+  gone: boolean;
+  trial: { request: RunRequest; callbacks: TrialCallbacks; sent: boolean; killTimer: ReturnType<typeof setTimeout> | null } | null;
+}
+
+export class TrialPool {
+  private readonly workers = new Set<Worker>();
+  private closing = false;
+  /** Processes started over the pool's life, replacements included. */
+  processesStarted = 0;
+
+  constructor(private readonly options: PoolOptions) {
+    if (!(options.size >= 1)) throw new Error(`a trial pool needs at least one process; got ${options.size}`);
+  }
+
+  get size(): number {
+    return this.options.size;
+  }
+
+  /** Trials running now. */
+  get busy(): number {
+    let n = 0;
+    for (const w of this.workers) if (w.trial) n++;
+    return n;
+  }
+
+  /** Whether `start` can take a trial now. */
+  get hasRoom(): boolean {
+    return !this.closing && this.busy < this.options.size;
+  }
+
+  /** The ids of the pool's live processes. */
+  pids(): number[] {
+    return [...this.workers].map((w) => w.host.pid).filter((p): p is number => p !== undefined);
+  }
+
+  /** Starts a trial on an idle process, starting a process if none is idle. */
+  start(request: RunRequest, callbacks: TrialCallbacks): RunningTrial {
+    if (!this.hasRoom) throw new Error('the trial pool is full');
+    let worker = [...this.workers].find((w) => !w.trial && !w.gone);
+    worker ??= this.spawn();
+    const trial = { request, callbacks, sent: false, killTimer: null as ReturnType<typeof setTimeout> | null };
+    worker.trial = trial;
+    if (worker.ready) this.send(worker);
+    const w = worker;
+    return {
+      runId: request.runId,
+      get pid() {
+        return w.host.pid;
+      },
+      cancel: () => {
+        if (w.trial !== trial) return;
+        if (!trial.sent) {
+          // Not yet sent to the process: end it here.
+          w.trial = null;
+          callbacks.finished({ type: 'finished', runId: request.runId, status: 'cancelled', error: 'cancelled before it started' });
+          return;
+        }
+        w.host.send({ type: 'cancel', runId: request.runId });
+        trial.killTimer ??= setTimeout(() => {
+          if (w.trial === trial) w.host.kill();
+        }, this.options.cancelGraceMs ?? 5000);
+      },
+      stop: (reason) => {
+        if (w.trial === trial && trial.sent) w.host.send({ type: 'stop', runId: request.runId, reason });
+      },
+    };
+  }
+
+  /** Ends every process: a polite shutdown, then a kill for those still there after `graceMs`. */
+  async close(graceMs = 2000): Promise<void> {
+    this.closing = true;
+    const waits = [...this.workers].map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          if (w.gone) return resolve();
+          const timer = setTimeout(() => w.host.kill(), graceMs);
+          this.exitWaiters.set(w, () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          if (!w.host.send({ type: 'shutdown' })) w.host.kill();
+        }),
+    );
+    await Promise.all(waits);
+  }
+
+  private readonly exitWaiters = new Map<Worker, () => void>();
+
+  private spawn(): Worker {
+    const worker: Worker = { host: undefined as unknown as TrialHost, ready: false, gone: false, trial: null };
+    this.workers.add(worker);
+    this.processesStarted++;
+    worker.host = this.options.hosts({
+      message: (value) => this.onMessage(worker, value),
+      exit: (exit) => this.onExit(worker, exit),
+    });
+    return worker;
+  }
+
+  private send(worker: Worker): void {
+    const trial = worker.trial!;
+    trial.sent = true;
+    // A failed send means the process is gone; its exit fails the trial.
+    worker.host.send(trial.request);
+  }
+
+  private onMessage(worker: Worker, value: unknown): void {
+    const checked = checkFromTrial(value);
+    const pid = worker.host.pid;
+    if (!checked.ok) {
+      this.warn(`trial process ${pid} sent ${checked.problem}; ignored`);
+      return;
+    }
+    const message = checked.message;
+    if (message.type === 'ready') {
+      worker.ready = true;
+      if (worker.trial && !worker.trial.sent) this.send(worker);
+      return;
+    }
+    if (message.type === 'malformed') {
+      this.warn(`trial process ${pid} could not use a message from the driver: ${message.problem}`);
+      return;
+    }
+    const trial = worker.trial;
+    if (!trial || trial.request.runId !== message.runId) {
+      this.warn(`trial process ${pid} sent a '${message.type}' message for run ${message.runId}, which it is not running; ignored`);
+      return;
+    }
+    switch (message.type) {
+      case 'started':
+        trial.callbacks.started();
+        break;
+      case 'progress':
+        trial.callbacks.progress(message);
+        break;
+      case 'weights':
+        trial.callbacks.weights(message.bytes, message.format);
+        break;
+      case 'finished':
+        if (trial.killTimer) clearTimeout(trial.killTimer);
+        worker.trial = null;
+        trial.callbacks.finished(message);
+        break;
+    }
+  }
+
+  private onExit(worker: Worker, exit: TrialExit): void {
+    worker.gone = true;
+    this.workers.delete(worker);
+    this.exitWaiters.get(worker)?.();
+    this.exitWaiters.delete(worker);
+    const trial = worker.trial;
+    worker.trial = null;
+    if (trial) {
+      if (trial.killTimer) clearTimeout(trial.killTimer);
+      trial.callbacks.crashed(describeExit(exit));
+    } else if (!this.closing) {
+      this.warn(`trial process ${worker.host.pid} ended while idle: ${describeExit(exit)}`);
+    }
+  }
+
+  private warn(message: string): void {
+    this.options.onWarning?.(message);
+  }
+}
