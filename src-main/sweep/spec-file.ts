@@ -1,0 +1,68 @@
+/**
+ * Reading a sweep spec (from a file, or from the store for --resume) and expanding it into
+ * trials whose configs have absolute file paths. Relative paths in the base and in the
+ * parameters are taken from `base_dir`, which defaults to the spec file's folder; the
+ * stored spec has base_dir filled in, so a resumed sweep finds the same files.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type ParseError, parse as parseJsonc, printParseErrorCode } from 'jsonc-parser';
+import { formatIssues } from '../../src-core/config';
+import { type SweepPlan, parseSweepSpec } from '../../src-core/sweep-spec';
+import { withAbsolutePaths } from '../runner/config-file';
+
+/** A spec that cannot be used; the message lists every problem, each with its path. */
+export class SweepSpecError extends Error {
+  override name = 'SweepSpecError';
+}
+
+export interface LoadedSweep {
+  plan: SweepPlan;
+  /** The spec as written, with base_dir made absolute: what the store keeps. */
+  stored: Record<string, unknown>;
+  /** The folder relative file paths are taken from. */
+  baseDir: string;
+}
+
+/** Reads, checks and expands a sweep spec file. */
+export async function readSweepFile(file: string): Promise<LoadedSweep> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new SweepSpecError(code === 'ENOENT' ? `no such sweep spec: ${file}` : `cannot read ${file}: ${(error as Error).message}`);
+  }
+  const name = path.basename(file);
+  let value: unknown;
+  try {
+    value = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    throw new SweepSpecError(`${name}: not valid JSON: ${jsonErrorWithLine(text, error as Error)}`);
+  }
+  return loadSweepSpec(value, path.dirname(path.resolve(file)), name);
+}
+
+/** Checks and expands a parsed spec; `dir` is where a relative base_dir starts. */
+export function loadSweepSpec(value: unknown, dir: string, name = 'the sweep spec'): LoadedSweep {
+  const given = typeof value === 'object' && value !== null ? (value as { base_dir?: unknown }).base_dir : undefined;
+  const baseDir = typeof given === 'string' && given !== '' ? path.resolve(dir, given) : dir;
+  const result = parseSweepSpec(value, { mapConfig: (config) => withAbsolutePaths(config, baseDir) });
+  if (!result.ok) throw new SweepSpecError(formatIssues(result.issues, name));
+  const stored: Record<string, unknown> = { ...(value as Record<string, unknown>), base_dir: baseDir };
+  delete stored.$schema;
+  return { plan: result.plan, stored, baseDir };
+}
+
+/** Where JSON goes wrong, as "value expected at line 3, column 11" (as config-file.ts does). */
+function jsonErrorWithLine(text: string, error: Error): string {
+  const errors: ParseError[] = [];
+  parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false });
+  if (errors.length === 0) return error.message;
+  const { offset, error: code } = errors[0];
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const column = offset - before.lastIndexOf('\n');
+  const what = printParseErrorCode(code).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  return `${what} at line ${line}, column ${column}`;
+}

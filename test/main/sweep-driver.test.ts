@@ -1,0 +1,264 @@
+/**
+ * The sweep driver over real trial processes (child_process.fork), sharing one pool of two
+ * processes across tests so that their start-up is paid once: a sweep end to end, progress
+ * batching, cancel, pause, a killed trial process, failures and early stopping.
+ */
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RunStore } from '../../src-main/store';
+import { type SweepEvent, SweepRun, type SweepRunOptions } from '../../src-main/sweep/driver';
+import { forkHosts } from '../../src-main/sweep/fork-host';
+import { TrialPool } from '../../src-main/sweep/pool';
+import { smallBase, tempDir } from '../fixtures/sweep/helpers';
+import { addSweep } from '../fixtures/sweep/sweeps';
+
+let pool: TrialPool;
+const warnings: string[] = [];
+let store: RunStore;
+let dir: string;
+
+beforeAll(() => {
+  pool = new TrialPool({ hosts: forkHosts(), size: 2, onWarning: (w) => warnings.push(w) });
+});
+afterAll(async () => {
+  await pool.close();
+});
+afterEach(() => {
+  store?.close();
+});
+
+function openStore(): RunStore {
+  dir = tempDir();
+  store = RunStore.open(path.join(dir, 'store'));
+  return store;
+}
+
+/** A sweep over the shared pool; `on` sees every event with the run. */
+function sweep(spec: unknown, options: Partial<SweepRunOptions> & { on?: (event: SweepEvent, run: SweepRun) => void } = {}) {
+  const s = store ?? openStore();
+  const sweepId = addSweep(s, spec, dir);
+  const events: SweepEvent[] = [];
+  const run: SweepRun = new SweepRun({
+    store: s,
+    sweepId,
+    pool,
+    concurrency: 2,
+    ...options,
+    onEvent: (event) => {
+      events.push(event);
+      options.on?.(event, run);
+    },
+  });
+  return { run, events, sweepId };
+}
+
+const isProgressOf = (event: SweepEvent, index: number): event is Extract<SweepEvent, { type: 'progress' }> =>
+  event.type === 'progress' && event.trial.index === index;
+
+describe('a sweep on two trial processes', () => {
+  it('runs every trial, records each in the store, ranks them, and reuses the processes', async () => {
+    openStore();
+    let running = 0;
+    let most = 0;
+    const { run, sweepId } = sweep(
+      { name: 'hidden', base: smallBase(300, 100), parameters: { 'model.hidden': [[1], [2], [3], [4]] } },
+      {
+        on: (event) => {
+          if (event.type !== 'trial') return;
+          running = run.trials.filter((t) => t.status === 'queued' || t.status === 'running').length;
+          most = Math.max(most, running);
+        },
+      },
+    );
+    const outcome = await run.run();
+    expect(outcome.status).toBe('completed');
+    expect(outcome.trials.map((t) => t.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
+    expect(most).toBe(2);
+    expect(pool.processesStarted).toBe(2);
+
+    const runs = store.listRuns({ sweepId });
+    expect(runs).toHaveLength(4);
+    for (const t of outcome.trials) {
+      const detail = store.getRun(t.runId!);
+      expect(detail.status).toBe('completed');
+      expect(detail.name).toBe(`hidden: hidden=[${t.index + 1}]`);
+      expect(JSON.parse(detail.config).model.hidden).toEqual([t.index + 1]);
+      expect(store.history(t.runId!, 'train_cost').map((p) => p.step)).toEqual([0, 100, 200, 299]);
+      expect(detail.weights?.format).toBe('layerlab-model-json');
+      expect(t.final!.train_cost).toBeCloseTo(detail.metrics.train_cost.value, 1);
+    }
+    expect(store.getSweep(sweepId).status).toBe('completed');
+    const costs = run.ranked().map((t) => t.final!.train_cost);
+    expect(costs).toEqual([...costs].sort((a, b) => a - b));
+    expect(warnings).toEqual([]);
+  });
+
+  it('streams progress in batches of at most about 20 messages a second, and loses no entry', async () => {
+    openStore();
+    // A fast trial that logs every iteration: thousands of entries a second.
+    const { run, events } = sweep({ base: smallBase(20_000, 1), parameters: { 'model.hidden': [[2]] } });
+    const outcome = await run.run();
+    const trial = outcome.trials[0];
+    expect(trial.status).toBe('completed');
+    const messages = events.filter((e) => e.type === 'progress').length;
+    const runId = trial.runId!;
+    const elapsedMs = trial.finishedAt! - trial.startedAt!;
+    expect(store.history(runId, 'train_cost')).toHaveLength(20_000);
+    // One message per 50 ms of training, plus the first and the final one.
+    expect(messages).toBeGreaterThanOrEqual(2);
+    expect(messages).toBeLessThanOrEqual(elapsedMs / 50 + 3);
+  });
+
+  it('cancels one trial; the others go on', async () => {
+    openStore();
+    const { run } = sweep(
+      { base: smallBase(300, 100), parameters: { 'train.iterations': [300, 5_000_000, 301] } },
+      { on: (event, r) => isProgressOf(event, 1) && r.cancelTrial(1) },
+    );
+    const outcome = await run.run();
+    expect(outcome.status).toBe('completed');
+    expect(outcome.trials.map((t) => t.status)).toEqual(['completed', 'cancelled', 'completed']);
+    expect(outcome.trials[1].reason).toBe('cancelled by request');
+    expect(store.getRun(outcome.trials[1].runId!).status).toBe('cancelled');
+  });
+
+  it('cancels a whole sweep: running trials end cancelled, the rest never run', async () => {
+    openStore();
+    const seen = new Set<number>();
+    const { run, sweepId } = sweep(
+      { base: smallBase(5_000_000, 1000), parameters: { 'model.hidden': [[1], [2], [3], [4]] } },
+      {
+        on: (event, r) => {
+          if (event.type === 'progress') seen.add(event.trial.index);
+          if (seen.size === 2 && !r.isStopping) r.cancel();
+        },
+      },
+    );
+    const outcome = await run.run();
+    expect(outcome.status).toBe('cancelled');
+    expect(outcome.trials.map((t) => t.status)).toEqual(['cancelled', 'cancelled', 'pending', 'pending']);
+    expect(outcome.trials[0].reason).toBe('cancelled with the sweep');
+    expect(store.listRuns({ sweepId })).toHaveLength(2);
+    expect(store.getSweep(sweepId)).toMatchObject({ status: 'cancelled', error: 'cancelled with the sweep' });
+  });
+
+  it('pauses (running trials finish, none starts) and resumes', async () => {
+    openStore();
+    const { run, sweepId } = sweep({ base: smallBase(300, 100), parameters: { 'model.hidden': [[1], [2], [3]] } });
+    const done = run.run();
+    run.pause();
+    await until(() => run.trials.filter((t) => t.status === 'completed').length === 2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(run.trials[2].status).toBe('pending');
+    expect(store.listRuns({ sweepId })).toHaveLength(2);
+    expect(store.getSweep(sweepId).status).toBe('running');
+    run.resume();
+    const outcome = await done;
+    expect(outcome.status).toBe('completed');
+    expect(outcome.trials.map((t) => t.status)).toEqual(['completed', 'completed', 'completed']);
+  });
+
+  it('fails a trial whose process is killed (SIGKILL), goes on with the others, and replaces the process', async () => {
+    openStore();
+    const before = pool.processesStarted;
+    let killed: number | null = null;
+    const { run } = sweep(
+      { base: smallBase(300, 100), parameters: { 'train.iterations': [5_000_000, 300, 301, 302] } },
+      {
+        on: (event) => {
+          if (isProgressOf(event, 0) && killed === null && event.trial.pid && event.trial.progress!.step >= 2000) {
+            killed = event.trial.pid;
+            process.kill(killed, 'SIGKILL');
+          }
+        },
+      },
+    );
+    const outcome = await run.run();
+    expect(outcome.status).toBe('completed');
+    expect(outcome.trials.map((t) => t.status)).toEqual(['failed', 'completed', 'completed', 'completed']);
+    expect(outcome.trials[0].reason).toBe('the trial process was killed by SIGKILL');
+    const stored = store.getRun(outcome.trials[0].runId!);
+    expect(stored).toMatchObject({ status: 'failed', error: 'the trial process was killed by SIGKILL' });
+    expect(store.history(stored.id, 'train_cost').length).toBeGreaterThan(0);
+    expect(pool.pids()).not.toContain(killed);
+
+    // The pool is whole again: two trials run side by side on a new process and an old one.
+    const again = sweep({ base: smallBase(300, 100), parameters: { 'model.hidden': [[5], [6]] } });
+    expect((await again.run.run()).trials.map((t) => t.status)).toEqual(['completed', 'completed']);
+    expect(pool.processesStarted).toBe(before + 1);
+    expect(pool.pids()).toHaveLength(2);
+  });
+
+  it('fails a trial that raises in the core with its message, and stops after max_failures', async () => {
+    openStore();
+    const missing = { x: { file: 'missing-x.npy' }, y: { file: 'missing-y.npy' } };
+    const good = smallBase().data.train;
+    const { run, sweepId } = sweep(
+      { base: smallBase(300, 100), parameters: { 'data.train': [missing, good, { ...missing, examples_axis: 0 }, { ...missing, scale: 2 }] }, max_failures: 2 },
+      { concurrency: 1 },
+    );
+    const outcome = await run.run();
+    expect(outcome.status).toBe('failed');
+    expect(outcome.trials.map((t) => t.status)).toEqual(['failed', 'completed', 'failed', 'pending']);
+    expect(outcome.trials[0].reason).toBe(`data.train.x: no such file: ${path.join(dir, 'missing-x.npy')}`);
+    expect(outcome.error).toMatch(/^stopped after 2 failed trials \(max_failures 2\); the last: trial 2: data.train.x: no such file/);
+    expect(store.getSweep(sweepId)).toMatchObject({ status: 'failed', error: outcome.error });
+  });
+
+  it('interrupts (Ctrl-C): running trials are recorded as interrupted and run again on resume', async () => {
+    openStore();
+    const spec = { base: smallBase(5_000_000, 1000), parameters: { 'model.hidden': [[1], [2], [3]] } };
+    const seen = new Set<number>();
+    const { run, sweepId } = sweep(spec, {
+      on: (event, r) => {
+        if (event.type === 'progress') seen.add(event.trial.index);
+        if (seen.size === 2 && !r.isStopping) r.interrupt('the sweep was interrupted (Ctrl-C)');
+      },
+    });
+    const outcome = await run.run();
+    expect(outcome.status).toBe('interrupted');
+    expect(outcome.trials.map((t) => t.status)).toEqual(['interrupted', 'interrupted', 'pending']);
+    const first = outcome.trials.map((t) => t.runId);
+    expect(store.getRun(first[0]!)).toMatchObject({ status: 'interrupted', error: 'the sweep was interrupted (Ctrl-C)' });
+    expect(store.getSweep(sweepId).status).toBe('interrupted');
+
+    // Resume with shorter trials: a new SweepRun sees two interrupted trials and one never run.
+    const again = new SweepRun({ store, sweepId, pool, concurrency: 2 });
+    expect(again.remaining).toBe(3);
+    expect(again.trials.map((t) => t.earlierRuns)).toEqual([[first[0]], [first[1]], []]);
+    // (Cancel them at once: what matters here is which trials it runs.)
+    const resumed = again.run();
+    again.cancel();
+    expect((await resumed).status).toBe('cancelled');
+    expect(store.listRuns({ sweepId })).toHaveLength(4);
+  });
+
+  it('stops a poor trial early (ASHA), recorded as stopped with its history', async () => {
+    openStore();
+    const { run } = sweep(
+      {
+        base: smallBase(40_000, 100),
+        parameters: { 'train.learning_rate': [1.2, 0.0001] },
+        early_stopping: { rule: 'asha', grace_period: 1000, reduction_factor: 2 },
+      },
+      { concurrency: 1 },
+    );
+    const outcome = await run.run();
+    expect(outcome.trials.map((t) => t.status)).toEqual(['completed', 'stopped']);
+    const stopped = outcome.trials[1];
+    expect(stopped.reason).toMatch(/^ASHA: train_cost 0.69\d* at step 1000 is not in the best 1\/2 of the 2 trials at the rung of step 1000/);
+    const steps = store.history(stopped.runId!, 'train_cost').map((p) => p.step);
+    expect(steps).toContain(1000);
+    expect(steps[steps.length - 1]).toBeLessThan(39_999);
+    expect(stopped.final).not.toBeNull();
+    expect(store.getRun(stopped.runId!).weights).not.toBeNull();
+  });
+});
+
+async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
