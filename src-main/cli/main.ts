@@ -15,6 +15,9 @@ function add(name: string, load: () => Promise<{ command: Command }>): void {
 // One line per subcommand.
 add('train', () => import('./train'));
 add('gradcheck', () => import('./gradcheck'));
+add('sweep', () => import('./sweep'));
+add('trial', () => import('./trial'));
+add('import', () => import('./import'));
 add('export', () => import('./export'));
 add('predict', () => import('./predict'));
 add('runs', () => import('./runs'));
