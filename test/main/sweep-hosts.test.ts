@@ -223,6 +223,20 @@ describe('the trial pool', () => {
     expect(hosts[0].killed).toBe(true);
   });
 
+  it('has the trial process report a message it cannot use, and go on', async () => {
+    const warnings: string[] = [];
+    const pool = new TrialPool({ hosts: inProcessHosts(), size: 1, onWarning: (w) => warnings.push(w) });
+    const r = recording();
+    const handle = pool.start(runRequest('r1', { config: config(20_000, 1000) }), r.callbacks);
+    // A stop for another run is ignored; a malformed cancel is reported back.
+    handle.stop('not this one');
+    (pool as unknown as { workers: Set<{ host: { send(m: unknown): boolean } }> }).workers.forEach((w) => w.host.send({ type: 'cancel' }));
+    expect(await r.ended).toBe('finished completed');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^trial process \d+ could not use a message from the driver: process \d+ received a 'cancel' message that does not fit the protocol: runId: is required$/);
+    await pool.close();
+  });
+
   it('shuts its processes down on close', async () => {
     const { hosts, factory } = scriptedHosts();
     const pool = new TrialPool({ hosts: factory, size: 1 });
