@@ -59,9 +59,10 @@ const deep: Workload = {
 };
 
 /** One timed training run of the core, after one untimed run to warm up the JIT. */
-async function timeCore(w: Workload, precision: Precision, warm: boolean): Promise<{ ms: number; cost: number }> {
+async function timeCore(w: Workload, precision: Precision, warm: boolean): Promise<Timing> {
   const once = async () => {
     const { net, X, Y, lr } = w.build(precision);
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const result = await train(net, { X, Y }, {
       ...DEFAULT_TRAIN_SETTINGS,
@@ -69,14 +70,23 @@ async function timeCore(w: Workload, precision: Precision, warm: boolean): Promi
       schedule: { iterations: w.iterations },
       logEvery: w.iterations,
     });
-    return { ms: (performance.now() - t0) / w.iterations, cost: result.history.at(-1)!.cost };
+    const ms = (performance.now() - t0) / w.iterations;
+    const c = process.cpuUsage(c0);
+    return { ms, cpuMs: (c.user + c.system) / 1000 / w.iterations, cost: result.history.at(-1)!.cost };
   };
   if (!warm) await once();
   return once();
 }
 
+/** Wall-clock and CPU time per iteration: on a shared machine CPU time is the steadier. */
+interface Timing {
+  ms: number;
+  cpuMs: number;
+  cost: number;
+}
+
 /** One timed run of the NumPy reference (it warms up inside its own process). */
-function timeNumpy(w: Workload): { ms: number; cost: number } | null {
+function timeNumpy(w: Workload): Timing | null {
   if (!existsSync(REFERENCE)) return null;
   const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
   delete env.OPENBLAS_CORETYPE;
@@ -86,47 +96,44 @@ function timeNumpy(w: Workload): { ms: number; cost: number } | null {
   try {
     const out = execFileSync('python3', args, { env, encoding: 'utf8', maxBuffer: 64 << 20 });
     const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-    const res = JSON.parse(line!.slice(7)) as { times_s: number[]; iters: number; costs: [number, number][] };
-    return { ms: (res.times_s[0] * 1000) / res.iters, cost: res.costs.at(-1)![1] };
+    const res = JSON.parse(line!.slice(7)) as { times_s: number[]; cpu_s: number[]; iters: number; costs: [number, number][] };
+    return { ms: (res.times_s[0] * 1000) / res.iters, cpuMs: (res.cpu_s[0] * 1000) / res.iters, cost: res.costs.at(-1)![1] };
   } catch (error) {
     console.log(`  (NumPy reference failed: ${(error as Error).message.split('\n')[0]})`);
     return null;
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (ms: number) => (ms < 1 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(2)} ms`);
 
 /**
  * NumPy and the core take turns, run by run, so that a change in the machine's
- * load hits both alike; the best run of each is compared (the least disturbed),
- * and the medians are shown beside.
+ * load hits both alike, and the best run of each is compared (the least
+ * disturbed). CPU time is the headline: other processes inflate wall time.
  */
 async function compare(w: Workload, precision: Precision): Promise<void> {
-  const ours: number[] = [];
-  const theirs: number[] = [];
-  let costs = { ours: NaN, theirs: NaN };
+  const ours: Timing[] = [];
+  const theirs: Timing[] = [];
   for (let r = 0; r < REPEATS; r++) {
     const n = timeNumpy(w);
-    if (n) {
-      theirs.push(n.ms);
-      costs.theirs = n.cost;
-    }
-    const c = await timeCore(w, precision, r > 0);
-    ours.push(c.ms);
-    costs.ours = c.cost;
+    if (n) theirs.push(n);
+    ours.push(await timeCore(w, precision, r > 0));
   }
-  const best = Math.min(...ours);
-  const line = [`${w.name}, Layerlab ${precision}: best ${fmt(best)} (median ${fmt(median(ours))})`];
-  if (theirs.length) {
-    const ref = Math.min(...theirs);
-    line.push(`NumPy float64: best ${fmt(ref)} (median ${fmt(median(theirs))})`);
-    line.push(`ratio ${(best / ref).toFixed(2)}× NumPy's time (medians ${(median(ours) / median(theirs)).toFixed(2)}×)`);
-    line.push(`final cost ${costs.ours.toFixed(8)} vs ${costs.theirs.toFixed(8)}`);
-  } else {
-    line.push('(no ../shared/bench/reference_numpy.py: no NumPy baseline)');
+  const best = (ts: Timing[], key: 'ms' | 'cpuMs') => Math.min(...ts.map((t) => t[key]));
+  const head = `${w.name}, Layerlab ${precision}: ${fmt(best(ours, 'ms'))} wall, ${fmt(best(ours, 'cpuMs'))} CPU`;
+  if (!theirs.length) {
+    console.log(`  ${head}  |  (no ../shared/bench/reference_numpy.py: no NumPy baseline)`);
+    return;
   }
-  console.log(`  ${line.join('  |  ')}`);
+  const ratio = (key: 'ms' | 'cpuMs') => (best(ours, key) / best(theirs, key)).toFixed(2);
+  console.log(
+    [
+      `  ${head}`,
+      `NumPy float64: ${fmt(best(theirs, 'ms'))} wall, ${fmt(best(theirs, 'cpuMs'))} CPU`,
+      `ratio ${ratio('cpuMs')}× NumPy's CPU time (wall ${ratio('ms')}×)`,
+      `final cost ${ours.at(-1)!.cost.toFixed(8)} vs ${theirs.at(-1)!.cost.toFixed(8)}`,
+    ].join('  |  '),
+  );
 }
 
 /**

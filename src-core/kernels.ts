@@ -197,18 +197,17 @@ export function gemmTN(A: Matrix, B: Matrix, C: Matrix, alpha = 1, beta = 0): vo
   }
 }
 
-/** Z += b broadcast along columns, for Z (n, m) and b (n, 1): the `+ b` of Z = W·A + b. */
-export function addColumn(Z: Matrix, b: Matrix): void {
+/**
+ * Z[:, j] = b for every column j, for Z (n, m) and b (n, 1). The forward pass
+ * writes the bias first and accumulates W·A onto it (gemmNN with beta = 1), which
+ * saves a pass over Z compared with adding b afterwards.
+ */
+export function broadcastColumn(b: Matrix, Z: Matrix): void {
   if (b.rows !== Z.rows || b.cols !== 1) {
-    throw new ShapeError(`addColumn: cannot add ${b.shapeText} to each column of ${Z.shapeText}`);
+    throw new ShapeError(`broadcastColumn: cannot spread ${b.shapeText} over the columns of ${Z.shapeText}`);
   }
-  const z = Z.data;
   const m = Z.cols;
-  for (let i = 0; i < Z.rows; i++) {
-    const bi = b.data[i];
-    const row = i * m;
-    for (let j = 0; j < m; j++) z[row + j] += bi;
-  }
+  for (let i = 0; i < Z.rows; i++) Z.data.fill(b.data[i], i * m, (i + 1) * m);
 }
 
 /** out = alpha · Σ_j A[:, j], the row sums as an (n, 1) column: db = 1/m · Σ dZ. */

@@ -168,8 +168,9 @@ export class Network {
     for (let l = 0; l < this.depth; l++) {
       const Z = ws.Z[l];
       const A = ws.A[l];
-      k.gemmNN(this.W[l], Aprev, Z);
-      k.addColumn(Z, this.b[l]);
+      // Z = W·A_prev + b, as b spread over the columns plus the product.
+      k.broadcastColumn(this.b[l], Z);
+      k.gemmNN(this.W[l], Aprev, Z, 1, 1);
       if (l === this.depth - 1) {
         this.output.forward(Z, A);
       } else {

@@ -83,18 +83,20 @@ describe('GEMM kernels against the triple loop', () => {
     expect(() => k.gemmNN(Matrix.zeros(2, 3), Matrix.zeros(2, 3), Matrix.zeros(2, 3))).toThrow(
       'gemmNN: cannot multiply (2, 3) by (2, 3) into (2, 3)',
     );
-    expect(() => k.addColumn(Matrix.zeros(2, 3), Matrix.zeros(3, 1))).toThrow('addColumn: cannot add (3, 1) to each column of (2, 3)');
+    expect(() => k.broadcastColumn(Matrix.zeros(3, 1), Matrix.zeros(2, 3))).toThrow('broadcastColumn: cannot spread (3, 1) over the columns of (2, 3)');
   });
 });
 
 describe('elementwise and reduction kernels', () => {
-  it('adds a bias column and sums rows', () => {
+  it('spreads a bias column and sums rows', () => {
     const Z = Matrix.fromRows([[1, 2, 3], [4, 5, 6]]);
-    k.addColumn(Z, Matrix.fromRows([[10], [20]]));
-    expect(Z.toRows()).toEqual([[11, 12, 13], [24, 25, 26]]);
+    k.broadcastColumn(Matrix.fromRows([[10], [20]]), Z);
+    expect(Z.toRows()).toEqual([[10, 10, 10], [20, 20, 20]]);
+    k.gemmNN(Matrix.fromRows([[1], [2]]), Matrix.fromRows([[1, 2, 3]]), Z, 1, 1);
+    expect(Z.toRows()).toEqual([[11, 12, 13], [22, 24, 26]]);
     const s = Matrix.zeros(2, 1);
     k.sumRows(Z, s, 0.5);
-    expect(Array.from(s.data)).toEqual([18, 37.5]);
+    expect(Array.from(s.data)).toEqual([18, 36]);
   });
 
   it('computes activations and their derivatives from hand-derived values', () => {
