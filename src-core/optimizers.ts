@@ -56,11 +56,12 @@ const gd: Optimizer = {
   name: 'gd',
   createState: () => ({ v: [], s: [] }),
   step(params, grads, out, _state, lr) {
-    params.forEach((w, l) => {
+    for (let l = 0; l < params.length; l++) {
+      const w = params[l];
       const g = grads[l];
       const o = out[l];
       for (let i = 0; i < w.length; i++) o[i] = w[i] - lr * g[i];
-    });
+    }
   },
 };
 

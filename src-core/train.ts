@@ -318,7 +318,8 @@ class Trainer {
   private swapParameters(): void {
     const depth = this.net.depth;
     for (let l = 0; l < depth; l++) {
-      const [w, b] = [this.net.W[l], this.net.b[l]];
+      const w = this.net.W[l];
+      const b = this.net.b[l];
       this.net.W[l] = this.spare[2 * l];
       this.net.b[l] = this.spare[2 * l + 1];
       this.spare[2 * l] = w;
