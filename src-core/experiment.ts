@@ -37,8 +37,8 @@ export interface LoadedData {
 export interface ExperimentFiles {
   /** Loaded data for a file or CSV source; not called for generators. */
   loadData(source: Exclude<DataSource, GeneratorSource>, role: 'train' | 'test'): Promise<LoadedData>;
-  /** W1, b1, … for init.method "file". */
-  loadWeights?(file: string): Promise<{ W: Matrix[]; b: Matrix[] }>;
+  /** W1, b1, … for init.method "file", with the preprocessing they were trained with if the file has it. */
+  loadWeights?(file: string): Promise<{ W: Matrix[]; b: Matrix[]; preprocessing?: Preprocessing | null }>;
 }
 
 export interface PreparedExperiment {
@@ -110,16 +110,6 @@ export async function prepareExperiment(config: RunConfig, files: ExperimentFile
     ({ X, Y } = takeExamples(X, Y, split.train));
   }
 
-  // The loader has already applied the source's scale (exactly as NumPy would);
-  // it is recorded so that raw inputs can be treated the same at prediction.
-  const source = config.data.train;
-  const preprocessing: Preprocessing = {
-    scale: 'x' in source ? source.scale : 1,
-    standardize: config.data.normalize === 'standardize' ? fitStandardization(X) : null,
-  };
-  const standardizeOnly: Preprocessing = { scale: 1, standardize: preprocessing.standardize };
-  const prepare = (M: Matrix) => (preprocessing.standardize ? applyPreprocessing(M, standardizeOnly) : M).as(precision);
-
   const classes = isClassifier ? countClasses(config, Y, testSet?.Y ?? null) : null;
   const targets = (labels: Matrix, what: string) => toTargets(labels, output, classes, what).as(precision);
 
@@ -130,7 +120,19 @@ export async function prepareExperiment(config: RunConfig, files: ExperimentFile
     leakySlope: config.model.leaky_slope,
     precision,
   });
-  await initialize(network, config, files);
+  const saved = await initialize(network, config, files);
+
+  // The loader has already applied the source's scale (exactly as NumPy would);
+  // it is recorded so that raw inputs can be treated the same at prediction.
+  // Weights that continue a run keep the standardization they were trained with.
+  const source = config.data.train;
+  const standardize = config.data.normalize === 'standardize' ? (saved?.standardize ?? fitStandardization(X)) : null;
+  if (standardize && standardize.mean.length !== X.rows) {
+    throw new Error(`init.file was standardized over ${standardize.mean.length} features, data.train has ${X.rows}`);
+  }
+  const preprocessing: Preprocessing = { scale: 'x' in source ? source.scale : 1, standardize };
+  const standardizeOnly: Preprocessing = { scale: 1, standardize };
+  const prepare = (M: Matrix) => (standardize ? applyPreprocessing(M, standardizeOnly) : M).as(precision);
 
   return {
     config,
@@ -171,19 +173,23 @@ function toTargets(Y: Matrix, output: RunConfig['model']['output'], classes: num
   return output === 'softmax' ? oneHot(labels, classes!) : Matrix.from(1, labels.length, labels);
 }
 
-/** Draws W[l] layer by layer from one generator (biases zero), or loads them. */
-async function initialize(network: Network, config: RunConfig, files: ExperimentFiles): Promise<void> {
+/**
+ * Draws W[l] layer by layer from one generator (biases zero), or loads them;
+ * returns the preprocessing saved with loaded weights, if any.
+ */
+async function initialize(network: Network, config: RunConfig, files: ExperimentFiles): Promise<Preprocessing | null> {
   const { method, scale, seed, rng: kind, file } = config.init;
   if (method === 'file') {
     if (!files.loadWeights) throw new Error('init.method "file" needs a weight loader');
-    const { W, b } = await files.loadWeights(file!);
+    const { W, b, preprocessing } = await files.loadWeights(file!);
     network.setParameters(W, b);
-    return;
+    return preprocessing ?? null;
   }
   const rng = createRng(seed, kind);
   const init = INITIALIZERS[method];
   network.W.forEach((W, l) => W.data.set(init.weights(rng, W.rows, W.cols, scale)));
   network.b.forEach((b) => b.data.fill(0));
+  return null;
 }
 
 /** The trainer's settings from the config's `train` section. */

@@ -15,6 +15,7 @@ import { readNpy } from '../../src-core/io/npy';
 import { readNpz } from '../../src-core/io/npz';
 import { parseCsv } from '../../src-core/io/csv';
 import { Matrix } from '../../src-core/matrix';
+import type { Preprocessing } from '../../src-core/preprocess';
 import { modelFromJson, weightsFromTensors } from '../../src-core/model-file';
 import { readSafetensors } from '../../src-core/io/safetensors';
 
@@ -136,7 +137,7 @@ async function loadCsv(source: CsvSource, resolve: (f: string) => string, role: 
  * (n, 1) or (n,)), for init.method "file". The run's config gives the
  * architecture; Network.setParameters then names any layer whose shape differs.
  */
-export async function loadWeightsFile(file: string): Promise<{ W: Matrix[]; b: Matrix[] }> {
+export async function loadWeightsFile(file: string): Promise<{ W: Matrix[]; b: Matrix[]; preprocessing?: Preprocessing }> {
   const name = path.basename(file);
   const ext = name.toLowerCase().endsWith('.safetensors') ? '.safetensors' : path.extname(file).toLowerCase();
   if (ext !== '.json' && ext !== '.npz' && ext !== '.safetensors') {
@@ -151,8 +152,8 @@ export async function loadWeightsFile(file: string): Promise<{ W: Matrix[]; b: M
       } catch (error) {
         throw new DataFileError(`init.file: ${name} is not valid JSON: ${(error as Error).message}`);
       }
-      const { network } = modelFromJson(value, name);
-      return { W: network.W, b: network.b };
+      const { network, preprocessing } = modelFromJson(value, name);
+      return { W: network.W, b: network.b, preprocessing };
     }
     const tensors = ext === '.npz' ? readNpz(bytes, name) : readSafetensors(bytes, name).tensors;
     return weightsFromTensors(tensors, name);

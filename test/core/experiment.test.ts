@@ -73,6 +73,28 @@ describe('a run configuration becomes the course experiment', () => {
   });
 });
 
+describe('continuing from saved weights', () => {
+  it('keeps the standardization the weights were trained with instead of refitting it', async () => {
+    const first = config({
+      data: { train: { generator: 'moons', m: 200, seed: 1 }, normalize: 'standardize' },
+      model: { hidden: [4], activation: 'tanh' },
+      train: { learning_rate: 0.5, iterations: 30 },
+    });
+    const a = await prepareExperiment(first, noFiles);
+    await runExperiment(a);
+    const saved = { W: a.network.W, b: a.network.b, preprocessing: a.preprocessing };
+    const again = config({
+      data: { train: { generator: 'moons', m: 50, seed: 9 }, normalize: 'standardize' },
+      model: { hidden: [4], activation: 'tanh' },
+      init: { method: 'file', file: 'model.json' },
+      train: { learning_rate: 0.5, iterations: 1 },
+    });
+    const b = await prepareExperiment(again, { ...noFiles, loadWeights: async () => saved });
+    expect(b.preprocessing.standardize).toEqual(a.preprocessing.standardize);
+    expect(Array.from(b.network.W[0].data)).toEqual(Array.from(a.network.W[0].data));
+  });
+});
+
 describe('the model file', () => {
   it('round-trips weights, preprocessing and class names, and predicts the same', async () => {
     const c = config({
