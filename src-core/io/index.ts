@@ -29,6 +29,7 @@ export { readNpz, writeNpz } from './npz.js';
 export { listHdf5, readHdf5, type Hdf5DatasetInfo } from './hdf5.js';
 export { listMat, readMat, type MatVariable } from './mat.js';
 export { parseCsv, parseNumber, type CsvInput, type CsvOptions, type CsvResult } from './csv.js';
+export { MAX_HEADER_BYTES as SAFETENSORS_MAX_HEADER_BYTES, readSafetensors, writeSafetensors, type Safetensors } from './safetensors.js';
 
 /** Reads a whole async iterable of byte chunks (such as a file stream) into one Uint8Array. */
 export async function collectBytes(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Uint8Array> {
