@@ -24,3 +24,14 @@ export {
   type ConfigIssue,
   type GeneratorName,
 } from '../src-core/config';
+
+/** Sweep specs: checked and expanded into trials in the renderer too, for the live count. */
+export {
+  parseSweepSpec,
+  formatParams,
+  formatValue,
+  paramLabels,
+  SWEEP_LIMITS,
+  type SweepSpecInput,
+  type SweepPlan,
+} from '../src-core/sweep-spec';

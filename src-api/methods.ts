@@ -19,6 +19,8 @@ import {
   RunDetailSchema,
   RunRowSchema,
   ServerInfoSchema,
+  SweepDetailSchema,
+  SweepRowSchema,
 } from './schemas';
 
 const text = z.string().max(API_LIMITS.maxText);
@@ -34,11 +36,18 @@ export const API_METHODS = {
   'server.info': method(z.strictObject({}), ServerInfoSchema),
 
   /**
-   * Runs for the table. Without `since`: every run (soft-deleted ones only with
-   * `deleted`). With `since`: only runs updated after that time, for live refreshes.
+   * Runs for the table, newest first. Without `since`: every run (soft-deleted ones only
+   * with `deleted`), or a page of them with `offset` and `limit` (the table shows the first
+   * page at once and fetches the rest behind it, until a page comes back short). With
+   * `since`: only runs changed after that time, for live refreshes.
    */
   'runs.list': method(
-    z.strictObject({ since: z.number().optional(), deleted: z.boolean().optional() }),
+    z.strictObject({
+      since: z.number().optional(),
+      deleted: z.boolean().optional(),
+      offset: z.number().int().min(0).optional(),
+      limit: z.number().int().min(1).max(100_000).optional(),
+    }),
     z.object({ runs: z.array(RunRowSchema), now: z.number() }),
   ),
   'runs.get': method(z.strictObject({ id: IdSchema }), RunDetailSchema),
@@ -72,6 +81,17 @@ export const API_METHODS = {
   'runs.watch': method(z.strictObject({ ids: z.array(IdSchema).max(64) }), ok),
   /** A run's model or metrics as a file. */
   'runs.export': method(z.strictObject({ id: IdSchema, format: ExportFormatSchema }), ExportFileSchema),
+
+  'sweeps.list': method(z.strictObject({}), z.array(SweepRowSchema)),
+  'sweeps.get': method(z.strictObject({ id: IdSchema }), SweepDetailSchema),
+  /**
+   * Records and runs a sweep spec (docs/sweep.md), as `layerlab sweep` would; trials run
+   * two at a time in trial processes. The spec is checked with the sweep's own rules: each
+   * problem comes back at its path ("spec.parameters[\"train.learning_rate\"][2]").
+   */
+  'sweeps.start': method(z.strictObject({ spec: z.record(z.string(), z.unknown()) }), z.object({ id: IdSchema, trials: z.number() })),
+  'sweeps.cancel': method(z.strictObject({ id: IdSchema }), ok),
+  'sweeps.pause': method(z.strictObject({ id: IdSchema, paused: z.boolean() }), ok),
 
   'datasets.generators': method(z.strictObject({}), z.array(GeneratorInfoSchema)),
   /** Draws a generator's data for the scatter preview (at most maxPreviewExamples points). */

@@ -246,6 +246,54 @@ export const ServerInfoSchema = z.object({
 });
 export type ServerInfo = z.infer<typeof ServerInfoSchema>;
 
+// ---- sweeps -------------------------------------------------------------------------------
+
+export const SWEEP_STATUSES = ['queued', 'running', 'completed', 'stopped', 'failed', 'cancelled', 'interrupted'] as const;
+export const SweepStatusSchema = z.enum(SWEEP_STATUSES);
+
+/** One sweep in the list. */
+export const SweepRowSchema = z.object({
+  id: IdSchema,
+  name: z.string(),
+  status: SweepStatusSchema,
+  createdAt: z.number(),
+  finishedAt: z.number().nullable(),
+  error: z.string().nullable(),
+});
+export type SweepRow = z.infer<typeof SweepRowSchema>;
+
+/** One trial of a sweep: its parameter values, its run and how it is doing. */
+export const TrialSchema = z.object({
+  index: z.number().int(),
+  /** Parameter values by config path, as JSON values. */
+  params: z.record(z.string(), z.unknown()),
+  /** "hidden=[4] learning_rate=0.1". */
+  label: z.string(),
+  status: z.union([z.literal('pending'), RunStatusSchema]),
+  runId: IdSchema.nullable(),
+  progress: z.object({ step: z.number(), totalSteps: z.number(), cost: MetricValueSchema }).nullable(),
+  final: z
+    .object({ train_cost: MetricValueSchema, train_accuracy: MetricValueSchema, test_cost: MetricValueSchema, test_accuracy: MetricValueSchema })
+    .nullable(),
+  reason: z.string().nullable(),
+  /** Rank by the sweep's metric (1 is best), or null without a value. */
+  rank: z.number().nullable(),
+});
+export type TrialInfo = z.infer<typeof TrialSchema>;
+
+export const SweepDetailSchema = SweepRowSchema.extend({
+  /** The spec as stored. */
+  spec: z.record(z.string(), z.unknown()),
+  /** Config paths the sweep varies, in the spec's order. */
+  parameters: z.array(z.string()),
+  metric: z.object({ name: z.string(), goal: z.enum(['minimize', 'maximize']) }),
+  trials: z.array(TrialSchema),
+  /** Whether this process is running it now (it can be paused or cancelled). */
+  live: z.boolean(),
+  paused: z.boolean(),
+});
+export type SweepDetail = z.infer<typeof SweepDetailSchema>;
+
 // ---- events -------------------------------------------------------------------------------
 
 export const RunProgressEventSchema = z.object({
@@ -280,11 +328,23 @@ export const RunsChangedEventSchema = z.object({
   since: z.number(),
 });
 
+/** A sweep's trial started, progressed or ended; or the sweep itself changed status. */
+export const SweepEventSchema = z.object({
+  type: z.literal('sweep.changed'),
+  sweepId: IdSchema,
+  status: SweepStatusSchema,
+  /** The trials that changed, as the sweep view shows them. */
+  trials: z.array(TrialSchema),
+  paused: z.boolean(),
+});
+export type SweepEvent = z.infer<typeof SweepEventSchema>;
+
 export const ApiEventSchema = z.discriminatedUnion('type', [
   RunProgressEventSchema,
   RunBoundaryEventSchema,
   RunStatusEventSchema,
   RunsChangedEventSchema,
+  SweepEventSchema,
 ]);
 export type ApiEvent = z.infer<typeof ApiEventSchema>;
 export type RunProgressEvent = z.infer<typeof RunProgressEventSchema>;

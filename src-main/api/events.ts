@@ -39,6 +39,16 @@ export class Subscriber {
       this.queue[last] = { ...event, entries: [...previous.entries, ...event.entries] };
     } else if (event.type === 'run.boundary' && last >= 0) {
       this.queue[last] = event;
+    } else if (event.type === 'sweep.changed') {
+      const at = this.queue.findIndex((e) => e.type === 'sweep.changed' && e.sweepId === event.sweepId);
+      if (at >= 0) {
+        const previous = this.queue[at] as typeof event;
+        const byIndex = new Map(previous.trials.map((t) => [t.index, t]));
+        for (const t of event.trials) byIndex.set(t.index, t);
+        this.queue[at] = { ...event, trials: [...byIndex.values()] };
+      } else {
+        this.queue.push(event);
+      }
     } else if (event.type === 'runs.changed') {
       const at = this.queue.findIndex((e) => e.type === 'runs.changed');
       if (at >= 0) {

@@ -24,6 +24,9 @@ import { type EventSink, EventHub, type Subscriber } from './events';
 import { EXPORTERS, exportFileName } from './exports';
 import { hyperparams, toRow } from './rows';
 import { Trainer } from './trainer';
+import { SweepService } from './sweeps';
+import { forkHosts } from '../sweep/fork-host';
+import type { TrialHostFactory } from '../sweep/trial-host';
 
 export interface ApiOptions {
   store: RunStore;
@@ -33,6 +36,10 @@ export interface ApiOptions {
   /** Runs trained at once. */
   concurrency?: number;
   batchMs?: number;
+  /** How sweep trials get their processes: forked Node processes by default. */
+  trialHosts?: TrialHostFactory;
+  /** Folder that relative file paths in UI-made specs and configs start from (default cwd). */
+  baseDir?: string;
 }
 
 /** One connected renderer: a WebSocket, an Electron window, a test. */
@@ -56,6 +63,7 @@ const VERSION = (() => {
 export class LayerlabApi {
   readonly hub: EventHub;
   readonly trainer: Trainer;
+  readonly sweeps: SweepService;
   readonly store: RunStore;
   private readonly hp = new Map<string, Hyperparams>();
   private readonly prepared = new Map<string, Promise<PreparedExperiment>>();
@@ -72,7 +80,42 @@ export class LayerlabApi {
       workerUrl: options.workerUrl,
       concurrency: options.concurrency,
     });
+    this.sweeps = new SweepService({
+      store: options.store,
+      emit: (event) => this.hub.emit(event),
+      hosts: options.trialHosts ?? forkHosts(),
+      concurrency: options.concurrency ?? 2,
+      baseDir: options.baseDir ?? process.cwd(),
+    });
     this.handlers = this.makeHandlers();
+    this.prewarm = setTimeout(() => void this.warmHyperparams(), 0);
+  }
+
+  private prewarm: ReturnType<typeof setTimeout> | null;
+  private closed = false;
+
+  /**
+   * Reads every run's hyperparameters into the cache in the background, a few hundred at a
+   * time, so that the first runs.list of a large store (10,000 runs) is as fast as the next.
+   */
+  private async warmHyperparams(): Promise<void> {
+    this.prewarm = null;
+    let ids: string[];
+    try {
+      ids = this.store.listRuns({ deleted: 'include' }).map((r) => r.id);
+    } catch {
+      return;
+    }
+    for (let i = 0; i < ids.length && !this.closed; i += 250) {
+      for (const id of ids.slice(i, i + 250)) {
+        try {
+          this.hyperparamsOf(id);
+        } catch {
+          // Purged meanwhile.
+        }
+      }
+      await new Promise((r) => setImmediate(r));
+    }
   }
 
   /** A connection whose events go to `sink`. */
@@ -85,7 +128,9 @@ export class LayerlabApi {
   }
 
   async close(): Promise<void> {
-    await this.trainer.close();
+    this.closed = true;
+    if (this.prewarm) clearTimeout(this.prewarm);
+    await Promise.all([this.trainer.close(), this.sweeps.close()]);
   }
 
   /** Checks and runs one request message. */
@@ -131,7 +176,7 @@ export class LayerlabApi {
         version: VERSION,
         storeDir: store.dir,
         transport: this.options.transport,
-        sweeps: false,
+        sweeps: true,
         exportFormats: (Object.keys(EXPORTERS) as ExportFormat[]).map((format) => ({
           format,
           label: EXPORTERS[format].label,
@@ -140,10 +185,12 @@ export class LayerlabApi {
         })),
       }),
 
-      'runs.list': ({ since, deleted }) => {
+      'runs.list': ({ since, deleted, offset, limit }) => {
         const now = Date.now();
         const sweeps = new Map(store.listSweeps().map((s) => [s.id, s.name]));
-        let runs = store.listRuns({ deleted: deleted ? 'include' : 'hide', sortBy: 'created', order: 'desc' });
+        const listing = { deleted: deleted ? ('include' as const) : ('hide' as const), sortBy: 'created', order: 'desc' as const };
+        let runs = store.listRuns(offset !== undefined || limit !== undefined ? { ...listing, offset: offset ?? 0, limit: limit ?? -1 } : listing);
+
         if (since !== undefined) {
           // Training moves a run's updatedAt; edits do not, so this process remembers them
           // (it is the store's one writer). A deleted run comes back with deleted: true.
@@ -278,6 +325,18 @@ export class LayerlabApi {
         if (exporter.needsWeights && !run.weights) throw new ApiError('conflict', `run ${id} has no final weights yet (status ${run.status})`);
         const bytes = exporter.make(store, id, VERSION);
         return { filename: exportFileName(run.name, id, exporter.extension), mime: exporter.mime, data: bytesToBase64(bytes) };
+      },
+
+      'sweeps.list': () => this.sweeps.list(),
+      'sweeps.get': ({ id }) => this.sweeps.get(id),
+      'sweeps.start': ({ spec }) => this.sweeps.start(spec),
+      'sweeps.cancel': ({ id }) => {
+        this.sweeps.cancel(id);
+        return { ok: true };
+      },
+      'sweeps.pause': ({ id, paused }) => {
+        this.sweeps.pause(id, paused);
+        return { ok: true };
       },
 
       'datasets.generators': () =>

@@ -1,11 +1,13 @@
 /**
- * A training worker thread: trains one run configuration and posts what happens to the
- * API process, which alone writes the store (one writer per store). Besides the history
+ * A training worker thread: trains run configurations, one at a time, as the API process
+ * sends them ({ type: 'run', input }), and posts what happens back to it; the API process
+ * alone writes the store (one writer per store). The thread lives on between runs, so a
+ * run starts without loading the core again. Besides the history
  * entries it posts, throttled, the decision boundary of the current weights (for 2-D data)
  * and keeps weight checkpoints for replaying the boundary later. Computing here keeps the
  * API's event loop, and so the UI, responsive while training runs.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import type { RunConfig } from '../../src-core/config';
 import { prepareExperiment, runExperiment } from '../../src-core/experiment';
 import { modelToJson } from '../../src-core/model-file';
@@ -38,15 +40,22 @@ export type TrainWorkerMessage =
     }
   | { type: 'failed'; reason: string };
 
-async function main(): Promise<void> {
-  const port = parentPort!;
-  const input = workerData as TrainWorkerInput;
+/** Messages the API process sends a training worker. */
+export type ToTrainWorker = { type: 'run'; input: TrainWorkerInput } | { type: 'cancel' };
+
+const port = parentPort!;
+let current: AbortController | null = null;
+port.on('message', (message: ToTrainWorker) => {
+  if (message?.type === 'cancel') current?.abort();
+  else if (message?.type === 'run' && !current) {
+    current = new AbortController();
+    void train(message.input, current).finally(() => (current = null));
+  }
+});
+
+async function train(input: TrainWorkerInput, controller: AbortController): Promise<void> {
   const { config } = input;
   const post = (message: TrainWorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
-  const controller = new AbortController();
-  port.on('message', (message: { type: string }) => {
-    if (message?.type === 'cancel') controller.abort();
-  });
   try {
     const files = filesRelativeTo('/', { regression: config.model.output === 'linear' });
     const prepared = await prepareExperiment(config, files);
@@ -115,5 +124,3 @@ async function main(): Promise<void> {
     post({ type: 'failed', reason: (error as Error).message ?? String(error) });
   }
 }
-
-void main();

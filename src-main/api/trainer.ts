@@ -12,7 +12,7 @@ import type { HistoryEntry } from '../../src-core/train';
 import { defaultRunName, entryMetrics } from '../runner/train-run';
 import type { RunStore } from '../store';
 import { type Checkpoint, saveCheckpoints } from './checkpoints';
-import type { TrainWorkerInput, TrainWorkerMessage } from './train-worker';
+import type { ToTrainWorker, TrainWorkerInput, TrainWorkerMessage } from './train-worker';
 
 export interface TrainerOptions {
   store: RunStore;
@@ -33,6 +33,8 @@ interface Job {
   unit: 'iteration' | 'epoch';
   done: Promise<void>;
   resolve: () => void;
+  /** Gives the job's worker back to the idle list (or ends it). */
+  release?: () => void;
 }
 
 const DEFAULT_WORKER = new URL('./train-worker-entry.mjs', import.meta.url);
@@ -50,6 +52,9 @@ export function entryForJson(entry: HistoryEntry): Entry {
 export class Trainer {
   private readonly jobs = new Map<string, Job>();
   private readonly waiting: Job[] = [];
+  /** Worker threads waiting for their next run. */
+  private readonly idle: Worker[] = [];
+  private closed = false;
   private running = 0;
   private readonly concurrency: number;
 
@@ -98,9 +103,11 @@ export class Trainer {
 
   /** Cancels everything and waits for the workers to end. */
   async close(): Promise<void> {
+    this.closed = true;
     const pending = [...this.jobs.values()];
     for (const job of pending) this.cancel(job.id);
     await Promise.all(pending.map((j) => j.done));
+    await Promise.all(this.idle.splice(0).map((w) => w.terminate()));
   }
 
   private pump(): void {
@@ -119,9 +126,10 @@ export class Trainer {
     };
     store.startRun(job.id);
     emit({ type: 'run.status', runId: job.id, sweepId: null, status: 'running', error: null });
-    const worker = new Worker(this.options.workerUrl ?? DEFAULT_WORKER, { workerData: input });
+    const worker = this.idle.pop() ?? new Worker(this.options.workerUrl ?? DEFAULT_WORKER);
     job.worker = worker;
     let ended = false;
+    let reusable = false;
     let storeError: Error | null = null;
     const guard = (fn: () => void) => {
       if (storeError) return;
@@ -132,7 +140,7 @@ export class Trainer {
         worker.postMessage({ type: 'cancel' });
       }
     };
-    worker.on('message', (message: TrainWorkerMessage) => {
+    const onMessage = (message: TrainWorkerMessage) => {
       switch (message.type) {
         case 'started':
           job.unit = message.unit;
@@ -165,6 +173,7 @@ export class Trainer {
           break;
         case 'done': {
           ended = true;
+          reusable = true;
           this.finish(job, () => {
             if (storeError) throw storeError;
             store.saveWeights(job.id, new TextEncoder().encode(message.model), 'layerlab-model-json');
@@ -177,17 +186,33 @@ export class Trainer {
         }
         case 'failed':
           ended = true;
+          reusable = true;
           this.finish(job, () => store.finishRun(job.id, 'failed', { error: message.reason }), 'failed', message.reason);
           break;
       }
-    });
-    const onEnd = (reason: string) => {
+    };
+    const onError = (error: Error) => onEnd(`the training worker failed: ${error.message}`);
+    const onExit = (code: number) => onEnd(`the training worker exited with code ${code}`);
+    const detach = () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    function onEnd(this: void, reason: string) {
       if (ended) return;
       ended = true;
-      this.finish(job, () => store.finishRun(job.id, 'failed', { error: reason }), 'failed', reason);
+      finishFailed(reason);
+    }
+    const finishFailed = (reason: string) => this.finish(job, () => store.finishRun(job.id, 'failed', { error: reason }), 'failed', reason);
+    job.release = () => {
+      detach();
+      if (reusable && !this.closed && this.idle.length < this.concurrency) this.idle.push(worker);
+      else void worker.terminate();
     };
-    worker.on('error', (error) => onEnd(`the training worker failed: ${error.message}`));
-    worker.on('exit', (code) => onEnd(`the training worker exited with code ${code}`));
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    worker.postMessage({ type: 'run', input } satisfies ToTrainWorker);
   }
 
   /** Records the end of a job (a store failure turns it into 'failed'), frees its slot. */
@@ -207,7 +232,7 @@ export class Trainer {
     }
     if (job.worker) {
       this.running--;
-      void job.worker.terminate();
+      job.release?.();
     }
     this.jobs.delete(job.id);
     this.options.emit({ type: 'run.status', runId: job.id, sweepId: null, status: finalStatus, error: finalError });

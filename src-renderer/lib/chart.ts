@@ -1,7 +1,6 @@
 /** Chart.js, registered once with only the parts Layerlab uses (smaller bundle). */
 import {
   Chart,
-  Decimation,
   Legend,
   LineController,
   LineElement,
@@ -13,7 +12,7 @@ import {
   CategoryScale,
 } from 'chart.js';
 
-Chart.register(LineController, ScatterController, LineElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Decimation, Legend, Tooltip);
+Chart.register(LineController, ScatterController, LineElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Legend, Tooltip);
 
 export { Chart };
 
@@ -28,4 +27,39 @@ export function smooth(values: (number | null)[], weight: number): (number | nul
     n++;
     return last / (1 - weight ** n);
   });
+}
+
+/**
+ * Min-max decimation before Chart.js sees the data: per bucket of consecutive points, the
+ * lowest and the highest (in step order), so spikes and the noise band survive while a
+ * 100,000-point series becomes at most 2 × buckets points. Gaps (null) are kept as gaps.
+ */
+export function decimate(steps: number[], values: (number | null)[], buckets: number): { x: number; y: number }[] {
+  const n = steps.length;
+  const out: { x: number; y: number }[] = [];
+  if (n <= buckets * 2) {
+    for (let i = 0; i < n; i++) out.push({ x: steps[i], y: values[i] ?? NaN });
+    return out;
+  }
+  const size = n / buckets;
+  for (let b = 0; b < buckets; b++) {
+    const start = Math.floor(b * size);
+    const end = Math.min(n, Math.floor((b + 1) * size));
+    let lo = -1, hi = -1, gap = -1;
+    for (let i = start; i < end; i++) {
+      const v = values[i];
+      if (v === null || !Number.isFinite(v)) {
+        if (gap < 0) gap = i;
+        continue;
+      }
+      if (lo < 0 || v < values[lo]!) lo = i;
+      if (hi < 0 || v > values[hi]!) hi = i;
+    }
+    if (gap >= 0) out.push({ x: steps[gap], y: NaN });
+    if (lo < 0) continue;
+    const [a, c] = lo <= hi ? [lo, hi] : [hi, lo];
+    out.push({ x: steps[a], y: values[a]! });
+    if (c !== a) out.push({ x: steps[c], y: values[c]! });
+  }
+  return out;
 }

@@ -4,6 +4,7 @@
  * page (its HttpOnly cookie carries the token). Both give src-api's Transport.
  */
 import type { Request, Transport } from '../../src-api';
+import { measure } from './perf';
 
 /** What the Electron preload exposes with contextBridge (see src-main/electron/preload.ts). */
 export interface LayerlabBridge {
@@ -56,11 +57,13 @@ export class WebSocketTransport implements Transport {
     };
     socket.onmessage = (event) => {
       let message: { id?: number; events?: unknown };
+      const started = performance.now();
       try {
         message = JSON.parse(String(event.data));
       } catch {
         return;
       }
+      if (String(event.data).length > 100_000) measure('ws-parse', started, { bytes: String(event.data).length });
       if (message.events !== undefined) {
         for (const listener of this.listeners) listener(message);
       } else if (typeof message.id === 'number') {

@@ -82,7 +82,7 @@ export class RunState {
   async loadBoundary(step?: number): Promise<void> {
     const token = ++this.replayToken;
     try {
-      const b = await api.call('runs.boundary', { id: this.id, step });
+      const b = await api.call('runs.boundary', { id: this.id, step, grid: 200 });
       if (token !== this.replayToken) return;
       this.boundary = b;
       this.grid = decodeGrid(b.boundary);

@@ -5,6 +5,7 @@
  */
 import type { RunRow } from '../../src-api';
 import { api } from '../lib/api';
+import { measure } from '../lib/perf';
 import { onEvent } from './events.svelte';
 
 export type SortKey =
@@ -64,15 +65,43 @@ class RunsState {
     });
   }
 
+  /** Whether older runs are still being fetched behind the first page. */
+  loadingMore = $state(false);
+
+  /**
+   * Fetches the newest runs first, shows them, then the rest in large pages behind them, so
+   * the table appears at once even with 10,000 runs. Sorting and search apply to what has
+   * arrived; the count says when more is coming.
+   */
   async load(): Promise<void> {
+    const FIRST = 200;
+    const PAGE = 5000;
     try {
-      const { runs, now } = await api.call('runs.list', {});
-      this.rows = runs;
-      this.since = now;
+      const started = performance.now();
+      const first = await api.call('runs.list', { offset: 0, limit: FIRST });
+      measure('runs-list', started, { runs: first.runs.length });
+      this.rows = first.runs;
+      this.since = first.now;
       this.loaded = true;
       this.error = null;
+      if (first.runs.length < FIRST) return;
+      this.loadingMore = true;
+      // Let the first page paint before the rest arrives.
+      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+      let offset = FIRST;
+      const more: RunRow[] = [];
+      for (;;) {
+        const page = await api.call('runs.list', { offset, limit: PAGE });
+        more.push(...page.runs);
+        offset += page.runs.length;
+        if (page.runs.length < PAGE) break;
+      }
+      const known = new Set(this.rows.map((r) => r.id));
+      this.rows = [...this.rows, ...more.filter((r) => !known.has(r.id))];
     } catch (error) {
       this.error = (error as Error).message;
+    } finally {
+      this.loadingMore = false;
     }
   }
 

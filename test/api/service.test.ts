@@ -192,3 +192,46 @@ describe('datasets', () => {
     });
   });
 });
+
+describe('sweeps', () => {
+  async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 60_000): Promise<T> {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = await fn();
+      if (ok(v)) return v;
+      if (Date.now() > end) throw new Error('timed out');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it('runs a grid sweep of model.hidden, streams its trials, and ranks them', async () => {
+    const spec = { name: 'hidden sizes', base: planarConfig({ iterations: 200 }), parameters: { 'model.hidden': [[1], [2], [3]] } };
+    const { id, trials } = await f.client.call('sweeps.start', { spec });
+    expect(trials).toBe(3);
+    const done = await until(() => f.client.call('sweeps.get', { id }), (s) => s.status === 'completed' && !s.live);
+    expect(done.parameters).toEqual(['model.hidden']);
+    expect(done.metric).toEqual({ name: 'test_cost', goal: 'minimize' });
+    expect(done.trials.map((t) => t.label)).toEqual(['hidden=[1]', 'hidden=[2]', 'hidden=[3]']);
+    expect(done.trials.every((t) => t.status === 'completed' && t.runId && t.final)).toBe(true);
+    expect(done.trials.map((t) => t.rank).sort()).toEqual([1, 2, 3]);
+    expect(done.live).toBe(false);
+    await new Promise((r) => setTimeout(r, 30));
+    const changes = f.events.filter((e) => e.type === 'sweep.changed');
+    expect(changes.at(-1)).toMatchObject({ sweepId: id, status: 'completed' });
+    const rows = (await f.client.call('runs.list', {})).runs;
+    expect(rows.filter((r) => r.sweepId === id).map((r) => r.sweepName)).toEqual(['hidden sizes', 'hidden sizes', 'hidden sizes']);
+    expect((await f.client.call('sweeps.list', {})).map((s) => s.id)).toEqual([id]);
+    // A trial's run has a boundary like any run.
+    const b = await f.client.call('runs.boundary', { id: done.trials[0].runId!, grid: 32 });
+    expect(b.boundary.grid).toBe(32);
+  }, 120_000);
+
+  it('reports a bad sweep spec at its paths', async () => {
+    const spec = { base: planarConfig(), parameters: { 'train.learning_rate': [0.1, -1], 'model.hiden': [[1]] } };
+    const error = (await f.client.call('sweeps.start', { spec }).catch((e: unknown) => e)) as ApiError;
+    expect(error.code).toBe('invalid');
+    const paths = error.issues!.map((i) => i.path).join('\n');
+    expect(paths).toContain('train.learning_rate');
+    expect(paths).toContain('model.hiden');
+  });
+});
