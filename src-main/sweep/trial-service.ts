@@ -5,7 +5,7 @@
  * to an in-process channel.
  */
 import { formatIssues, parseRunConfig } from '../../src-core/config';
-import { filesRelativeTo } from '../data/files';
+import type { ExperimentFiles } from '../../src-core/experiment';
 import { trainRun } from '../runner/train-run';
 import { type FromTrial, type RunRequest, checkToTrial } from './messages';
 import { MessagingRecorder } from './trial-recorder';
@@ -90,11 +90,23 @@ async function runOne(channel: TrialChannel, request: RunRequest, run: Current):
     store: recorder,
     runId: request.runId,
     config,
-    // The driver sends configs with absolute paths.
-    files: filesRelativeTo(process.cwd(), { regression: config.model.output === 'linear' }),
+    files: lazyFiles(config.model.output === 'linear'),
     signal: run.cancel.signal,
     stopSignal: run.stop.signal,
     onProgress: request.batchMs !== null ? recorder.progress : undefined,
     progressEvery: request.progressEvery,
   });
+}
+
+/**
+ * File access for a config with absolute paths (the driver sends them so). The readers
+ * (HDF5's WebAssembly among them) load only when a trial reads a file: most sweeps use
+ * generated data, and a trial process starts faster without them.
+ */
+function lazyFiles(regression: boolean): ExperimentFiles {
+  const files = async () => (await import('../data/files')).filesRelativeTo(process.cwd(), { regression });
+  return {
+    loadData: async (source, role) => (await files()).loadData(source, role),
+    loadWeights: async (file) => (await files()).loadWeights!(file),
+  };
 }
