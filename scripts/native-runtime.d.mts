@@ -29,7 +29,14 @@ export function parseAbiMismatch(message: string): { builtFor: number; needs: nu
 export function abiFromBinary(bytes: Uint8Array): number | null;
 export function describeAbi(abi: number, registry?: { abi: string; runtime: string; target: string }[] | null): string;
 export function currentRuntime(versions?: NodeJS.ProcessVersions & { electron?: string }): Runtime;
-export function rebuildCommand(runtime: { name: 'node' | 'electron' }): string;
+export function rebuildCommand(runtime: { name: 'node' | 'electron'; version: string }): string;
+export function rebuildPlan(runtime: { name: 'node' | 'electron'; version: string }): { command: string; args: string[]; env: Record<string, string> };
+export function runnerFor(
+  expected: { name: 'node' | 'electron' },
+  electronBinary: string | null,
+  argv: string[],
+  execPath?: string,
+): { command: string; args: string[]; env: Record<string, string> };
 export function modulePath(): string;
 export function electronInstall(dir?: string): ElectronInstall | null;
 export function expectedRuntime(electron?: ElectronInstall | null, node?: Runtime): ExpectedRuntime;

@@ -8,12 +8,15 @@
 //   node scripts/native-runtime.mjs --expected  exit 0 if it is built for the runtime this
 //                                               machine should use (below), 1 if not
 //   node scripts/native-runtime.mjs --json      the report as JSON
+//   node scripts/native-runtime.mjs --ensure    rebuild it for that runtime if it is not (postinstall)
+//   node scripts/native-runtime.mjs --exec S …  run Node script S on that runtime (npm test)
 //
 // The runtime a machine should use: Electron where the electron package's binary is
 // present, Node where it is absent (as in CI, which skips the download).
 //
 // Under Electron, run it as `ELECTRON_RUN_AS_NODE=1 electron scripts/native-runtime.mjs`.
 // See docs/native-modules.md.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -93,9 +96,50 @@ export function currentRuntime(versions = process.versions) {
   };
 }
 
-/** What to run to rebuild the module for `runtime`. */
+/**
+ * How to rebuild the module for `runtime`: `npm rebuild better-sqlite3`, for Electron
+ * with npm's settings pointed at Electron's headers, as Electron's docs describe
+ * ("Using npm"). (@electron/rebuild would do the same, but its installer fetches a
+ * fork of node-gyp from GitHub, which not every machine can reach.) npm's `nodedir`
+ * is cleared: left set (this machine sets it to /usr), node-gyp would quietly build
+ * against Node's headers and report success, so the result is checked afterwards.
+ * @returns {{ command: string, args: string[], env: Record<string, string> }}
+ */
+export function rebuildPlan(runtime) {
+  if (runtime.name !== 'electron') return { command: 'npm', args: ['rebuild', 'better-sqlite3'], env: {} };
+  return {
+    command: 'npm',
+    args: ['rebuild', 'better-sqlite3'],
+    env: {
+      npm_config_runtime: 'electron',
+      npm_config_target: runtime.version,
+      npm_config_disturl: 'https://electronjs.org/headers',
+      npm_config_build_from_source: 'true',
+      npm_config_nodedir: '',
+    },
+  };
+}
+
+/** The rebuild as one line for messages. */
 export function rebuildCommand(runtime) {
-  return runtime.name === 'electron' ? 'npx @electron/rebuild --force --only better-sqlite3' : 'npm rebuild better-sqlite3';
+  const plan = rebuildPlan(runtime);
+  const env = Object.entries(plan.env).map(([k, v]) => `${k}=${v}`);
+  return [...env, plan.command, ...plan.args].join(' ');
+}
+
+/**
+ * How to run a Node script on the runtime this machine should use: under the
+ * Electron binary with ELECTRON_RUN_AS_NODE where the module is built for it, else
+ * with this Node. `npm test` and the `layerlab` command go through it.
+ * @param {ReturnType<typeof expectedRuntime>} expected
+ * @param {string | null} electronBinary
+ * @param {string[]} argv the script and its arguments
+ */
+export function runnerFor(expected, electronBinary, argv, execPath = process.execPath) {
+  if (expected.name === 'electron' && electronBinary) {
+    return { command: electronBinary, args: argv, env: { ELECTRON_RUN_AS_NODE: '1' } };
+  }
+  return { command: execPath, args: argv, env: {} };
 }
 
 /**
@@ -182,7 +226,31 @@ export function expectedMessage(report) {
   return `better-sqlite3 is built for ${built}, but ${why}, so it should be built for ${expected.label} (NODE_MODULE_VERSION ${expected.abi}); run ${rebuildCommand(expected)}`;
 }
 
+/** --ensure (npm's postinstall): rebuild when the module is built for the wrong runtime. */
+function ensure() {
+  const report = checkNativeModule();
+  if (report.builtForExpected) return 0;
+  const plan = rebuildPlan(report.expected);
+  console.log(`${expectedMessage(report)}\nrebuilding: ${rebuildCommand(report.expected)}`);
+  const result = spawnSync(plan.command, plan.args, { stdio: 'inherit', env: { ...process.env, ...plan.env }, shell: process.platform === 'win32' });
+  const after = checkNativeModule();
+  if (result.status === 0 && after.builtForExpected) return 0;
+  console.error(`the rebuild did not give a module for ${after.expected.label}: ${expectedMessage(after)}`);
+  return 1;
+}
+
+/** --exec SCRIPT ARGS…: run a Node script on the runtime the module is built for. */
+function exec(argv) {
+  const expected = expectedRuntime();
+  const run = runnerFor(expected, electronInstall()?.binary ?? null, argv);
+  const result = spawnSync(run.command, run.args, { stdio: 'inherit', env: { ...process.env, ...run.env } });
+  return result.status ?? 1;
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const at = process.argv.indexOf('--exec');
+  if (at >= 0) process.exit(exec(process.argv.slice(at + 1)));
+  if (process.argv.includes('--ensure')) process.exit(ensure());
   const report = checkNativeModule();
   const byExpected = process.argv.includes('--expected');
   const ok = byExpected ? report.builtForExpected : report.loads;

@@ -19,6 +19,8 @@ import {
   modulePath,
   parseAbiMismatch,
   rebuildCommand,
+  rebuildPlan,
+  runnerFor,
 } from '../../scripts/native-runtime.mjs';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -66,7 +68,31 @@ describe('native runtime detection', () => {
     expect(currentRuntime({ ...process.versions, node: '20.20.2', modules: '115' })).toEqual(node20);
     expect(currentRuntime({ ...process.versions, electron: '33.2.0', node: '20.18.1', modules: '130' })).toEqual(electron33);
     expect(rebuildCommand(node20)).toBe('npm rebuild better-sqlite3');
-    expect(rebuildCommand(electron33)).toBe('npx @electron/rebuild --force --only better-sqlite3');
+    expect(rebuildCommand(electron33)).toBe('npm_config_runtime=electron npm_config_target=33.2.0 npm_config_disturl=https://electronjs.org/headers npm_config_build_from_source=true npm_config_nodedir= npm rebuild better-sqlite3');
+  });
+
+  it('rebuilds for Electron with npm pointed at its headers and nodedir cleared', () => {
+    expect(rebuildPlan(node20)).toEqual({ command: 'npm', args: ['rebuild', 'better-sqlite3'], env: {} });
+    const plan = rebuildPlan(electron33);
+    expect(plan.env).toMatchObject({ npm_config_runtime: 'electron', npm_config_target: '33.2.0', npm_config_nodedir: '' });
+  });
+
+  it('runs scripts on Electron\'s Node where the module is built for Electron, else on this Node', () => {
+    const electron = { name: 'electron', version: '41.7.1', abi: 145, label: 'Electron 41.7.1' } as const;
+    expect(runnerFor(electron, '/e/electron', ['vitest.mjs', 'run'], '/usr/bin/node')).toEqual({
+      command: '/e/electron',
+      args: ['vitest.mjs', 'run'],
+      env: { ELECTRON_RUN_AS_NODE: '1' },
+    });
+    expect(runnerFor(node20, null, ['vitest.mjs'], '/usr/bin/node')).toEqual({ command: '/usr/bin/node', args: ['vitest.mjs'], env: {} });
+    // Electron expected but its binary gone: fall back to Node rather than fail to start.
+    expect(runnerFor(electron, null, ['x.mjs'], '/usr/bin/node').command).toBe('/usr/bin/node');
+  });
+
+  it('--ensure leaves a module that is built for this machine alone', () => {
+    const result = spawnSync(process.execPath, [path.join(root, 'scripts', 'native-runtime.mjs'), '--ensure'], { encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe('');
   });
 
   it('says the installed module loads here', () => {
@@ -95,7 +121,7 @@ describe('native runtime detection', () => {
     const onElectron = mismatched(electron33, MISMATCH.replace('130', '115').replace('requires\nNODE_MODULE_VERSION 115', 'requires\nNODE_MODULE_VERSION 130'));
     expect(onElectron.message).toBe(
       'better-sqlite3 was built for NODE_MODULE_VERSION 115 (Node 20) but this runtime, Electron 33.2.0 (its Node 20.18.1), ' +
-        'needs 130; run npx @electron/rebuild --force --only better-sqlite3',
+        'needs 130; run npm_config_runtime=electron npm_config_target=33.2.0 npm_config_disturl=https://electronjs.org/headers npm_config_build_from_source=true npm_config_nodedir= npm rebuild better-sqlite3',
     );
     expect(mismatched(node20, 'libsqlite.so: cannot open shared object file').message).toBe(
       'better-sqlite3 does not load in Node 20.20.2: libsqlite.so: cannot open shared object file; run npm rebuild better-sqlite3',
@@ -129,7 +155,7 @@ describe('native runtime detection', () => {
       expect(expectedMessage(report)).toBe(
         `better-sqlite3 is built for NODE_MODULE_VERSION ${process.versions.modules} (${describeAbi(Number(process.versions.modules))}), ` +
           'but the Electron binary is installed, so it should be built for Electron 41.7.1 (NODE_MODULE_VERSION 145); ' +
-          'run npx @electron/rebuild --force --only better-sqlite3',
+          'run npm_config_runtime=electron npm_config_target=41.7.1 npm_config_disturl=https://electronjs.org/headers npm_config_build_from_source=true npm_config_nodedir= npm rebuild better-sqlite3',
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
