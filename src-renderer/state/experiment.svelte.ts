@@ -10,7 +10,31 @@ import {
   type GeneratorName,
   type RunConfigInput,
   parseRunConfig,
+  parseSweepSpec,
 } from '../../src-api';
+
+/**
+ * A swept field's text as its list of values: "0.1, 0.5, 1.2", "1..5" (integers, step 1),
+ * "10..50:10" (step 10), or names ("tanh, relu"). Empty items are ignored.
+ */
+export function parseSweepValues(text: string): unknown[] {
+  const values: unknown[] = [];
+  for (const item of text.split(',').map((t) => t.trim()).filter(Boolean)) {
+    const range = /^(-?\d+)\s*\.\.\s*(-?\d+)(?:\s*:\s*(\d+))?$/.exec(item);
+    if (range) {
+      const [a, b, step] = [Number(range[1]), Number(range[2]), Number(range[3] ?? 1) || 1];
+      for (let v = a; a <= b ? v <= b : v >= b; v += a <= b ? step : -step) {
+        values.push(v);
+        if (values.length > 10_000) break;
+      }
+    } else if (item !== '' && Number.isFinite(Number(item))) {
+      values.push(Number(item));
+    } else {
+      values.push(item);
+    }
+  }
+  return values;
+}
 
 export type Activation = 'tanh' | 'relu' | 'sigmoid' | 'leaky_relu';
 export interface Layer {
@@ -44,6 +68,73 @@ export class ExperimentForm {
   initSeed = $state<number | null>(2);
 
   hasClasses = $derived(GENERATORS_WITH_CLASSES.includes(this.generator));
+
+  /**
+   * "Sweep this": fields turned into lists, by config path ("train.learning_rate"), or
+   * "model.hidden[i]" for the units of hidden layer i. null or absent: a single value.
+   */
+  sweeps = $state<Record<string, string | null>>({});
+
+  /** Whether the field at `path` is swept. */
+  isSwept(path: string): boolean {
+    return typeof this.sweeps[path] === 'string';
+  }
+
+  toggleSweep(path: string, current: unknown): void {
+    this.sweeps[path] = this.isSwept(path) ? null : current === null || current === undefined ? '' : String(current);
+  }
+
+  /** The sweep's parameters: config path → values (hidden layers combined into model.hidden). */
+  parameters = $derived.by((): Record<string, unknown[]> => {
+    const out: Record<string, unknown[]> = {};
+    let hiddenSwept = false;
+    for (const [path, text] of Object.entries(this.sweeps)) {
+      if (typeof text !== 'string') continue;
+      if (path.startsWith('model.hidden[')) hiddenSwept = true;
+      else out[path] = parseSweepValues(text);
+    }
+    if (hiddenSwept) {
+      // Every combination of the swept layers' sizes, the others fixed.
+      let combos: unknown[][] = [[]];
+      this.layers.forEach((layer, i) => {
+        const text = this.sweeps[`model.hidden[${i}]`];
+        const options = typeof text === 'string' ? parseSweepValues(text) : [layer.units];
+        combos = combos.flatMap((c) => options.map((v) => [...c, v]));
+      });
+      out['model.hidden'] = combos;
+    }
+    return out;
+  });
+
+  isSweep = $derived(Object.keys(this.parameters).length > 0);
+
+  /** The sweep spec the form makes, when some field is swept. */
+  spec = $derived.by(() => {
+    const params = this.parameters;
+    const label = Object.keys(params).map((p) => p.split('.').pop()).join(', ');
+    return {
+      name: this.name.trim() || `${this.generator}: ${label}`,
+      base: this.config,
+      method: 'grid',
+      parameters: params,
+      concurrency: 2,
+    };
+  });
+
+  /** Trials of the sweep, or its problems: checked live with the sweep's own rules. */
+  plan = $derived.by((): { trials: number; issues: ConfigIssue[] } => {
+    if (!this.isSweep) return { trials: 1, issues: [] };
+    const result = parseSweepSpec(this.spec);
+    return result.ok ? { trials: result.plan.trials.length, issues: [] } : { trials: 0, issues: result.issues };
+  });
+
+  /** The sweep problem of a swept field, if any. */
+  sweepIssue(path: string): string | undefined {
+    const key = path.startsWith('model.hidden[') ? 'model.hidden' : path;
+    if (typeof this.sweeps[path] === 'string' && parseSweepValues(this.sweeps[path]!).length === 0) return 'give at least one value';
+    const found = this.plan.issues.find((i) => i.path.includes(`"${key}"`) || i.path.startsWith(`${key}`) || i.path.includes(`${key}:`));
+    return found?.message;
+  }
 
   setGenerator(name: GeneratorName): void {
     this.generator = name;

@@ -30,6 +30,7 @@ export class RunState {
   replayStep = $state<number | null>(null);
   private off: () => void;
   private replayToken = 0;
+  private poll: ReturnType<typeof setInterval> | undefined;
 
   constructor(readonly id: string) {
     this.off = onEvent((event) => {
@@ -58,9 +59,18 @@ export class RunState {
       this.error = null;
       if (ACTIVE.has(detail.status)) {
         await api.call('runs.watch', { ids: [this.id] });
+        // A sweep's trial trains in a trial process: its history reaches the store in
+        // batches, so the curves follow the store rather than events.
+        if (detail.sweepId && !this.poll) {
+          this.poll = setInterval(() => {
+            void api.call('runs.history', { id: this.id }).then((h) => (this.series = h.series), () => {});
+          }, 1000);
+        }
         if (detail.inputs === 2 && !this.train) await this.loadPreviewPoints(detail);
-      } else if (detail.hasWeights && detail.inputs === 2) {
-        await this.loadBoundary();
+      } else {
+        clearInterval(this.poll);
+        this.poll = undefined;
+        if (detail.hasWeights && detail.inputs === 2) await this.loadBoundary();
       }
     } catch (error) {
       this.error = (error as Error).message;
@@ -121,6 +131,7 @@ export class RunState {
 
   dispose(): void {
     this.off();
+    clearInterval(this.poll);
     void api.call('runs.watch', { ids: [] }).catch(() => {});
   }
 }

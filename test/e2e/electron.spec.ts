@@ -39,7 +39,7 @@ test('the desktop app: train, watch, compare, export', async () => {
     expect(await page.evaluate('typeof require')).toBe('undefined');
     expect(await page.evaluate('typeof window.layerlab')).toBe('object');
     await page.getByRole('link', { name: 'New experiment' }).click();
-    await page.getByLabel('Units of hidden layer 1').fill('3');
+    await page.getByRole('spinbutton', { name: 'Units of hidden layer 1' }).fill('3');
     await page.getByRole('button', { name: 'Train' }).click();
     await expect(page.locator('.status.completed')).toBeVisible({ timeout: 60_000 });
     await page.screenshot({ path: 'test-results/screenshots/electron-run.png' });

@@ -35,54 +35,51 @@ function watchErrors(page: Page): string[] {
 async function trainFromForm(page: Page, units: number) {
   await page.getByRole('link', { name: 'New experiment' }).click();
   await expect(page.getByRole('heading', { name: 'New experiment' })).toBeVisible();
-  await page.getByLabel('Units of hidden layer 1').fill(String(units));
-  await page.getByLabel('Iterations', { exact: true }).fill('3000');
+  await page.getByRole('spinbutton', { name: 'Units of hidden layer 1' }).fill(String(units));
+  await page.getByRole('spinbutton', { name: 'Iterations', exact: true }).fill('3000');
   await page.getByRole('button', { name: 'Train' }).click();
   await expect(page.getByRole('heading', { level: 1 })).toContainText(`[${units}]`);
 }
 
-test('a newcomer trains, watches, compares and exports', async ({ page }) => {
+test('a newcomer sweeps hidden-layer sizes, watches, compares and exports to ONNX', async ({ page }) => {
   const errors = watchErrors(page);
   await page.goto(ui.url);
-  // The token was traded for a cookie: the address bar no longer shows it.
   expect(page.url()).not.toContain('token=');
   await expect(page.getByText('No runs yet')).toBeVisible();
   await shot(page, '01-runs-empty');
 
-  await page.getByRole('link', { name: 'New experiment' }).click();
-  // A wrong value is reported at its field, and Train is disabled until it is fixed.
-  await page.getByLabel('Learning rate').fill('-1');
-  await expect(page.getByText('must be > 0')).toBeVisible();
-  await expect(page.getByRole('button', { name: 'Train' })).toBeDisabled();
-  await shot(page, '02-new-experiment-error');
-  await page.getByLabel('Learning rate').fill('1.2');
-  await expect(page.getByRole('button', { name: 'Train' })).toBeEnabled();
+  // 1. A grid sweep of model.hidden over [1] … [5] on the planar flower.
+  await page.getByRole('button', { name: 'New experiment' }).first().click();
+  await expect(page.getByRole('heading', { name: 'New experiment' })).toBeVisible();
+  await page.getByRole('spinbutton', { name: 'Iterations', exact: true }).fill('2000');
+  await page.getByRole('button', { name: 'Sweep the units of hidden layer 1' }).click();
+  await page.getByLabel('Units of hidden layer 1 to sweep').fill('1..5');
+  await expect(page.locator('.trials')).toHaveText('5 trials');
+  await shot(page, '02-new-sweep');
+  await page.getByRole('button', { name: 'Launch sweep (5 trials)' }).click();
 
-  await trainFromForm(page, 1);
-  await expect(page.locator('.status.completed')).toBeVisible({ timeout: 60_000 });
-  await expect(page.getByText('Confusion matrix (test set)')).toBeVisible();
-  await shot(page, '03-run-1-unit');
+  // 2. Watch the trials complete.
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('planar: hidden');
+  await shot(page, '03-sweep-running');
+  await expect(page.getByText('5 of 5 trials done')).toBeVisible({ timeout: 90_000 });
 
-  await trainFromForm(page, 5);
-  await expect(page.locator('.status.completed')).toBeVisible({ timeout: 60_000 });
-  // Replay the boundary from the first checkpoint.
-  const replay = page.getByLabel('Replay the boundary over training');
-  await replay.fill('0');
-  await expect(page.getByText(/Decision boundary\s*at iteration 0/)).toBeVisible();
-  await replay.fill(await replay.getAttribute('max') ?? '0');
-  await shot(page, '04-run-5-units');
+  // 3. The boundary grid: one thumbnail per trial, labelled with its parameters.
+  for (const units of [1, 2, 3, 4, 5]) {
+    await expect(page.getByRole('img', { name: `Decision boundary, hidden=[${units}]` })).toBeVisible();
+  }
+  await expect(page.getByRole('img', { name: /Parallel coordinates/ })).toBeVisible();
+  await shot(page, '04-sweep-done');
 
-  await page.getByRole('link', { name: 'Runs' }).click();
-  await expect(page.getByText('2 runs')).toBeVisible();
-  await page.getByLabel('Select all shown runs').check();
-  await shot(page, '05-runs-selected');
-  await page.getByRole('button', { name: 'Compare (2)' }).click();
+  // 4. Compare the two best trials.
+  const rows = page.locator('.ranked tbody tr');
+  await rows.nth(0).getByRole('checkbox').check();
+  await rows.nth(1).getByRole('checkbox').check();
+  await page.getByRole('button', { name: 'Compare selected (2)' }).click();
   await expect(page.getByRole('heading', { name: 'Compare 2 runs' })).toBeVisible();
-  await expect(page.getByText('Config differences')).toBeVisible();
   await expect(page.locator('.diff code', { hasText: 'model.hidden' })).toBeVisible();
-  await expect(page.getByText('best', { exact: true })).toBeVisible();
-  await shot(page, '06-compare');
+  await shot(page, '05-compare-best-two');
 
+  // 5. Export the better one to ONNX and run it in onnxruntime-node.
   const download = page.waitForEvent('download');
   await page.locator('.export-best').getByRole('button', { name: 'ONNX' }).click();
   const file = await (await download).path();
@@ -93,6 +90,57 @@ test('a newcomer trains, watches, compares and exports', async ({ page }) => {
   const probs = out[session.outputNames[0]].data as Float32Array;
   expect(probs.length).toBe(3);
   for (const p of probs) expect(p >= 0 && p <= 1).toBe(true);
+
+  // The runs table now lists the five trials with their sweep.
+  await page.getByRole('link', { name: 'Runs' }).click();
+  await expect(page.getByText('5 runs')).toBeVisible();
+  await shot(page, '06-runs-after-sweep');
+  expect(errors).toEqual([]);
+});
+
+test('a newcomer trains single runs, watches, compares and exports', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto(ui.url);
+  // The token was traded for a cookie: the address bar no longer shows it.
+  expect(page.url()).not.toContain('token=');
+
+  await page.getByRole('link', { name: 'New experiment' }).click();
+  // A wrong value is reported at its field, and Train is disabled until it is fixed.
+  await page.getByRole('spinbutton', { name: 'Learning rate' }).fill('-1');
+  await expect(page.getByText('must be > 0')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Train' })).toBeDisabled();
+  await shot(page, '07-new-experiment-error');
+  await page.getByRole('spinbutton', { name: 'Learning rate' }).fill('1.2');
+  await expect(page.getByRole('button', { name: 'Train' })).toBeEnabled();
+
+  await trainFromForm(page, 1);
+  await expect(page.locator('.status.completed')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByText('Confusion matrix (test set)')).toBeVisible();
+  await shot(page, '08-run-1-unit');
+
+  await trainFromForm(page, 5);
+  await expect(page.locator('.status.completed')).toBeVisible({ timeout: 60_000 });
+  // Replay the boundary from the first checkpoint.
+  const replay = page.getByLabel('Replay the boundary over training');
+  await replay.fill('0');
+  await expect(page.getByText(/Decision boundary\s*at iteration 0/)).toBeVisible();
+  await replay.fill(await replay.getAttribute('max') ?? '0');
+  await shot(page, '09-run-5-units');
+
+  await page.getByRole('link', { name: 'Runs' }).click();
+  await expect(page.getByText('7 runs')).toBeVisible();
+  await page.getByLabel('Search runs').fill('tanh');
+  await page.getByLabel('Filter by status').selectOption('completed');
+  // The two single runs are the newest.
+  await page.locator('.spacer .row').nth(0).getByRole('checkbox').check();
+  await page.locator('.spacer .row').nth(1).getByRole('checkbox').check();
+  await shot(page, '10-runs-selected');
+  await page.getByRole('button', { name: 'Compare (2)' }).click();
+  await expect(page.getByRole('heading', { name: 'Compare 2 runs' })).toBeVisible();
+  await expect(page.getByText('Config differences')).toBeVisible();
+  await expect(page.locator('.diff code', { hasText: 'model.hidden' })).toBeVisible();
+  await expect(page.getByText('best', { exact: true })).toBeVisible();
+  await shot(page, '11-compare');
 
   expect(errors).toEqual([]);
 });
