@@ -1,18 +1,19 @@
 /**
  * The Electron main process, kept thin: one window with a locked-down renderer, the
- * menu, save dialogs, and the API over IPC. Everything behind it (the API, the store,
+ * menu, save dialogs, the API over IPC, and sweep trials in utility processes. Everything behind it (the API, the store,
  * training) is the same code `layerlab ui` runs, tested in Node.
  *
  * Security: contextIsolation and sandbox on, nodeIntegration off, a strict CSP, navigation
  * and window.open blocked, every permission request denied, one instance at a time.
  */
-import { BrowserWindow, Menu, app, dialog, ipcMain, session } from 'electron';
+import { BrowserWindow, Menu, app, dialog, ipcMain, session, utilityProcess } from 'electron';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LayerlabApi } from '../api/service';
 import { RunStore, resolveStoreDir } from '../store';
 import { CSP } from '../ui-server/static-files';
+import { utilityHosts } from '../sweep/utility-host';
 import { registerIpc } from './ipc';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -40,7 +41,14 @@ function isTrustedUrl(url: string): boolean {
 
 async function start(): Promise<void> {
   const store = RunStore.open(resolveStoreDir({}));
-  const api = new LayerlabApi({ store, transport: 'ipc', workerUrl: new URL('./train-worker.js', import.meta.url) });
+  const api = new LayerlabApi({
+    store,
+    transport: 'ipc',
+    workerUrl: new URL('./train-worker.js', import.meta.url),
+    // Sweep trials run in Electron utility processes (the bundled trial-process.ts).
+    trialHosts: utilityHosts(utilityProcess, { entry: join(here, 'trial-process.js') }),
+    baseDir: app.getPath('documents'),
+  });
 
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
