@@ -132,6 +132,7 @@ export class SweepRun {
   private failures = 0;
   private finish: ((outcome: SweepOutcome) => void) | null = null;
   private outcome: SweepOutcome | null = null;
+  private stopListening: (() => void) | null = null;
 
   /** Loads sweep `sweepId` from the store, with the state of each of its trials. */
   constructor(private readonly options: SweepRunOptions) {
@@ -189,6 +190,8 @@ export class SweepRun {
     else if (info.status !== 'running') this.store.reopenSweep(this.id);
     return new Promise((resolve) => {
       this.finish = resolve;
+      // A shared pool may be full of other sweeps' trials: go on when it has room.
+      this.stopListening = this.pool.onRoom(() => this.pump());
       this.pump();
       this.checkDone();
     });
@@ -451,6 +454,7 @@ export class SweepRun {
     if (!this.stopping && this.pending.length > 0) return;
     const finish = this.finish;
     this.finish = null;
+    this.stopListening?.();
     const outcome = this.end();
     // A pool of our own is closed before the sweep is reported done, so no process outlives it.
     if (this.ownPool) void this.pool.close().then(() => finish(outcome));

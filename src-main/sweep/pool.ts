@@ -100,6 +100,7 @@ export class TrialPool {
           // Not yet sent to the process: end it here.
           w.trial = null;
           callbacks.finished({ type: 'finished', runId: request.runId, status: 'cancelled', error: 'cancelled before it started' });
+          this.madeRoom();
           return;
         }
         w.host.send({ type: 'cancel', runId: request.runId });
@@ -132,6 +133,20 @@ export class TrialPool {
   }
 
   private readonly exitWaiters = new Map<Worker, () => void>();
+  private readonly roomListeners = new Set<() => void>();
+
+  /**
+   * Calls `listener` each time a trial ends and so makes room (for drivers that share the
+   * pool and wait for a place). Returns the function that stops it.
+   */
+  onRoom(listener: () => void): () => void {
+    this.roomListeners.add(listener);
+    return () => this.roomListeners.delete(listener);
+  }
+
+  private madeRoom(): void {
+    for (const listener of [...this.roomListeners]) listener();
+  }
 
   private spawn(): Worker {
     const worker: Worker = { host: undefined as unknown as TrialHost, ready: false, gone: false, trial: null };
@@ -187,6 +202,7 @@ export class TrialPool {
         if (trial.killTimer) clearTimeout(trial.killTimer);
         worker.trial = null;
         trial.callbacks.finished(message);
+        this.madeRoom();
         break;
     }
   }
@@ -201,6 +217,7 @@ export class TrialPool {
     if (trial) {
       if (trial.killTimer) clearTimeout(trial.killTimer);
       trial.callbacks.crashed(describeExit(exit));
+      this.madeRoom();
     } else if (!this.closing) {
       this.warn(`trial process ${worker.host.pid} ended while idle: ${describeExit(exit)}`);
     }

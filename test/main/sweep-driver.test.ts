@@ -9,7 +9,7 @@ import { RunStore } from '../../src-main/store';
 import { type SweepEvent, SweepRun, type SweepRunOptions } from '../../src-main/sweep/driver';
 import { forkHosts } from '../../src-main/sweep/fork-host';
 import { TrialPool } from '../../src-main/sweep/pool';
-import { smallBase, tempDir } from '../fixtures/sweep/helpers';
+import { inProcessHosts, smallBase, tempDir } from '../fixtures/sweep/helpers';
 import { addSweep } from '../fixtures/sweep/sweeps';
 
 let pool: TrialPool;
@@ -262,3 +262,14 @@ async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe('sweeps sharing a pool', () => {
+  it('wait for room the other sweep leaves, and all finish', async () => {
+    const s = openStore();
+    const shared = new TrialPool({ hosts: inProcessHosts(), size: 1 });
+    const runs = [0, 1].map((k) => new SweepRun({ store: s, sweepId: addSweep(s, { name: `s${k}`, base: smallBase(100, 50), parameters: { 'model.hidden': [[k + 1], [k + 3]] } }, dir), pool: shared }));
+    const outcomes = await Promise.all(runs.map((r) => r.run()));
+    expect(outcomes.map((o) => o.trials.map((t) => t.status))).toEqual([['completed', 'completed'], ['completed', 'completed']]);
+    await shared.close();
+  });
+});
