@@ -1,6 +1,6 @@
 /**
- * `layerlab sweep SPEC.json [--store DIR] [--concurrency N] [--json OUT] [--dry-run] [--plan DIR] [--quiet]`
- * `layerlab sweep --resume ID [--store DIR] [--concurrency N] [--json OUT] [--quiet]`
+ * `layerlab sweep SPEC.json [--store DIR] [--concurrency N] [--memory MB] [--json OUT] [--dry-run] [--plan DIR] [--quiet]`
+ * `layerlab sweep --resume ID [--store DIR] [--concurrency N] [--memory MB] [--json OUT] [--quiet]`
  *
  * Runs a sweep (docs/sweep.md): every trial of the spec on a pool of trial processes,
  * recorded in the store, with live progress and a ranked table at the end. --dry-run only
@@ -20,8 +20,8 @@ import { SweepSpecError, readSweepFile } from '../sweep/spec-file';
 import { CliError, type Command } from './command';
 
 const USAGE = [
-  'usage: layerlab sweep SPEC.json [--store DIR] [--concurrency N] [--json OUT] [--dry-run] [--plan DIR] [--quiet]',
-  '       layerlab sweep --resume ID [--store DIR] [--concurrency N] [--json OUT] [--quiet]',
+  'usage: layerlab sweep SPEC.json [--store DIR] [--concurrency N] [--memory MB] [--json OUT] [--dry-run] [--plan DIR] [--quiet]',
+  '       layerlab sweep --resume ID [--store DIR] [--concurrency N] [--memory MB] [--json OUT] [--quiet]',
 ].join('\n');
 
 export const EXIT_CODES: Record<SweepOutcome['status'], number> = {
@@ -43,11 +43,12 @@ export const command: Command = {
       return 0;
     }
     const concurrency = values.concurrency === undefined ? undefined : positiveInt(values.concurrency, '--concurrency');
+    const memory = values.memory === undefined ? undefined : positiveInt(values.memory, '--memory');
     if (values.resume !== undefined) {
       if (positionals.length > 0 || values['dry-run'] || values.plan) throw new CliError(`--resume takes a sweep id, not a spec\n${USAGE}`, 2);
       const store = openStore(values.store);
       try {
-        return await runSweep(store, findSweep(store, values.resume), { concurrency, json: values.json, quiet: values.quiet, resumed: true });
+        return await runSweep(store, findSweep(store, values.resume), { concurrency, memory, json: values.json, quiet: values.quiet, resumed: true });
       } finally {
         store.close();
       }
@@ -70,7 +71,7 @@ export const command: Command = {
     const store = openStore(values.store);
     try {
       const id = createSweep(store, loaded.stored, loaded.plan);
-      return await runSweep(store, id, { concurrency, json: values.json, quiet: values.quiet, resumed: false });
+      return await runSweep(store, id, { concurrency, memory, json: values.json, quiet: values.quiet, resumed: false });
     } finally {
       store.close();
     }
@@ -94,13 +95,13 @@ function findSweep(store: RunStore, ref: string): string {
 async function runSweep(
   store: RunStore,
   sweepId: string,
-  options: { concurrency?: number; json?: string; quiet?: boolean; resumed: boolean },
+  options: { concurrency?: number; memory?: number; json?: string; quiet?: boolean; resumed: boolean },
 ): Promise<number> {
   let display: ProgressDisplay | null = null;
   const run = new SweepRun({
     store,
     sweepId,
-    hosts: forkHosts(),
+    hosts: forkHosts({ memoryLimitMb: options.memory }),
     concurrency: options.concurrency,
     onEvent: (event) => display?.onEvent(event),
   });
@@ -176,6 +177,7 @@ function parseCli(args: string[]) {
       options: {
         store: { type: 'string' },
         concurrency: { type: 'string' },
+        memory: { type: 'string' },
         json: { type: 'string' },
         'dry-run': { type: 'boolean' },
         plan: { type: 'string' },

@@ -95,6 +95,8 @@ describe('layerlab sweep on a bad spec', () => {
     expect(err[1]).toBe("layerlab sweep: --concurrency must be a whole number ≥ 1; got 'two'");
     expect(await main(['sweep', '--resume', 'nosuch', '--store', path.join(dir, 's')])).toBe(2);
     expect(err[2]).toBe(`layerlab sweep: there is no sweep 'nosuch' in ${path.join(dir, 's')}`);
+    expect(await main(['sweep', 'a.json', '--memory', '0'])).toBe(2);
+    expect(err[3]).toBe("layerlab sweep: --memory must be a whole number ≥ 1; got '0'");
   });
 });
 

@@ -273,3 +273,22 @@ describe('sweeps sharing a pool', () => {
     await shared.close();
   });
 });
+
+describe('a trial that runs out of memory', () => {
+  it('fails with the reason, and the sweep goes on', async () => {
+    const s = openStore();
+    // A heap limit that a trial keeping every step of a long history soon reaches.
+    const spec = {
+      base: { data: { train: { generator: 'planar', m: 10, seed: 1 } }, model: { hidden: [2] }, train: { learning_rate: 0.1, iterations: 100_000_000, log_every: 1 } },
+      parameters: { 'train.iterations': [100_000_000, 100] },
+    };
+    const run = new SweepRun({ store: s, sweepId: addSweep(s, spec, dir), hosts: forkHosts({ memoryLimitMb: 36 }), concurrency: 2, batchMs: null });
+    const outcome = await run.run();
+    expect(outcome.status).toBe('completed');
+    expect(outcome.trials.map((t) => t.status)).toEqual(['failed', 'completed']);
+    expect(outcome.trials[0].reason).toBe(
+      'the trial process ran out of memory and was killed by SIGABRT: FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory',
+    );
+    expect(store.getRun(outcome.trials[0].runId!).error).toBe(outcome.trials[0].reason);
+  });
+});
