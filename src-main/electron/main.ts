@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LayerlabApi } from '../api/service';
 import { RunStore, resolveStoreDir } from '../store';
 import { CSP } from '../ui-server/static-files';
-import { utilityHosts } from '../sweep/utility-host';
+import { type UtilityProcessLike, utilityHosts } from '../sweep/utility-host';
 import { registerIpc } from './ipc';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -46,7 +46,8 @@ async function start(): Promise<void> {
     transport: 'ipc',
     workerUrl: new URL('./train-worker.js', import.meta.url),
     // Sweep trials run in Electron utility processes (the bundled trial-process.ts).
-    trialHosts: utilityHosts(utilityProcess, { entry: join(here, 'trial-process.js') }),
+    // (Electron's ForkOptions types stdio more narrowly than the engine's structural type.)
+    trialHosts: utilityHosts(utilityProcess as unknown as UtilityProcessLike, { entry: join(here, 'trial-process.js') }),
     baseDir: app.getPath('documents'),
   });
 
