@@ -6,6 +6,7 @@
  * any handler runs. Errors come back as values ({ ok: false, error }), never as throws.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { bytesToBase64, float32ToBase64 } from '../../src-api/binary';
 import { ApiError, RequestSchema, type Response, paramIssues, summarizeIssues } from '../../src-api/messages';
 import { API_METHODS, type MethodName, type ParsedParams, type Result, isMethodName } from '../../src-api/methods';
@@ -24,6 +25,7 @@ import { type EventSink, EventHub, type Subscriber } from './events';
 import { EXPORTERS, exportFileName } from './exports';
 import { hyperparams, toRow } from './rows';
 import { Trainer } from './trainer';
+import { FileAccess, IMPORTS_DIR } from './file-access';
 import { SweepService } from './sweeps';
 import { forkHosts } from '../sweep/fork-host';
 import type { TrialHostFactory } from '../sweep/trial-host';
@@ -64,6 +66,8 @@ export class LayerlabApi {
   readonly hub: EventHub;
   readonly trainer: Trainer;
   readonly sweeps: SweepService;
+  /** Which files configs from the UI may name. */
+  readonly files: FileAccess;
   readonly store: RunStore;
   private readonly hp = new Map<string, Hyperparams>();
   private readonly prepared = new Map<string, Promise<PreparedExperiment>>();
@@ -74,6 +78,7 @@ export class LayerlabApi {
   constructor(private readonly options: ApiOptions) {
     this.store = options.store;
     this.hub = new EventHub(options.batchMs);
+    this.files = new FileAccess([join(options.store.dir, IMPORTS_DIR)]);
     this.trainer = new Trainer({
       store: options.store,
       emit: (event) => this.hub.emit(event),
@@ -83,6 +88,7 @@ export class LayerlabApi {
     this.sweeps = new SweepService({
       store: options.store,
       emit: (event) => this.hub.emit(event),
+      files: this.files,
       hosts: options.trialHosts ?? forkHosts(),
       concurrency: options.concurrency ?? 2,
       baseDir: options.baseDir ?? process.cwd(),
@@ -280,7 +286,11 @@ export class LayerlabApi {
         };
       },
 
-      'runs.start': ({ config }) => ({ id: this.trainer.start(config as RunConfig) }),
+      'runs.start': ({ config }) => {
+        const issues = this.files.check(config, 'config.');
+        if (issues.length > 0) throw new ApiError('invalid', summarizeIssues(issues), issues);
+        return { id: this.trainer.start(config as RunConfig) };
+      },
 
       'runs.cancel': ({ id }) => {
         store.getRun(id);

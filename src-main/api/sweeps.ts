@@ -7,7 +7,8 @@
  */
 import { formatParams } from '../../src-core/sweep-spec';
 import type { ApiEvent, SweepDetail, SweepRow, TrialInfo } from '../../src-api/schemas';
-import { ApiError } from '../../src-api/messages';
+import { ApiError, summarizeIssues } from '../../src-api/messages';
+import type { FileAccess } from './file-access';
 import type { RunStore, SweepInfo } from '../store';
 import { SweepRun, createSweep, metricValue, rankTrials, storedTrialStates, type TrialState } from '../sweep/driver';
 import { SweepSpecError, loadSweepSpec } from '../sweep/spec-file';
@@ -17,6 +18,8 @@ export interface SweepServiceOptions {
   store: RunStore;
   emit: (event: ApiEvent) => void;
   hosts: TrialHostFactory;
+  /** Which files the specs' configs may name. */
+  files: FileAccess;
   /** Trials at once (default 2). */
   concurrency?: number;
   /** Folder relative file paths in a spec are taken from. */
@@ -47,6 +50,8 @@ export class SweepService {
       }
       throw error;
     }
+    const denied = loaded.plan.trials.flatMap((t) => this.options.files.check(t.config, `trial ${t.index}: `));
+    if (denied.length > 0) throw new ApiError('invalid', summarizeIssues(denied), denied);
     const id = createSweep(store, loaded.stored, loaded.plan);
     const run = new SweepRun({
       store,

@@ -97,7 +97,7 @@ export function drawPoints(
   ctx: CanvasRenderingContext2D,
   points: PointsData,
   bounds: Bounds,
-  options: { test: boolean; radius: number; stroke: string },
+  options: { test: boolean; radius: number; stroke: string; cross?: string },
 ): void {
   const at = toCanvas(bounds, ctx.canvas.width, ctx.canvas.height);
   const r = options.radius;
@@ -122,7 +122,7 @@ export function drawPoints(
     }
   }
   if (!points.predicted) return;
-  ctx.strokeStyle = '#111';
+  ctx.strokeStyle = options.cross ?? '#111';
   ctx.lineWidth = Math.max(1.5, r / 2.5);
   const d = r * 0.8;
   ctx.beginPath();

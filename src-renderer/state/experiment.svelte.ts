@@ -88,8 +88,11 @@ export class ExperimentForm {
   parameters = $derived.by((): Record<string, unknown[]> => {
     const out: Record<string, unknown[]> = {};
     let hiddenSwept = false;
+    const sameActivation = this.layers.every((l) => l.activation === this.layers[0]?.activation);
     for (const [path, text] of Object.entries(this.sweeps)) {
       if (typeof text !== 'string') continue;
+      // The activation of every layer: only while the layers share one.
+      if (path === 'model.activation' && (!sameActivation || this.layers.length === 0)) continue;
       if (path.startsWith('model.hidden[')) hiddenSwept = true;
       else out[path] = parseSweepValues(text);
     }

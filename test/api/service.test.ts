@@ -65,6 +65,28 @@ describe('refusals', () => {
     expect(f.store.listRuns()).toHaveLength(0);
   });
 
+  it('refuses configs that name files the workbench was not given', async () => {
+    const config = {
+      data: { train: { csv: { file: '/etc/passwd', label: 'y' } } },
+      model: { hidden: [2] },
+      train: { learning_rate: 0.1, iterations: 10 },
+      init: { method: 'file', file: '../../secret.npz' },
+    };
+    const error = (await f.client.call('runs.start', { config: config as never }).catch((e: unknown) => e)) as ApiError;
+    expect(error.code).toBe('invalid');
+    expect(error.issues!.map((i) => i.path)).toEqual(['config.data.train.csv.file', 'config.init.file']);
+    expect(error.issues![0].message).toMatch(/names a file the workbench was not given \(\/etc\/passwd\)/);
+    const spec = { base: planarConfig(), parameters: { 'data.train': [{ csv: { file: '/etc/shadow', label: 'y' } }] } };
+    const sweepError = (await f.client.call('sweeps.start', { spec }).catch((e: unknown) => e)) as ApiError;
+    expect(sweepError.code).toBe('invalid');
+    expect(sweepError.issues![0].path).toBe('trial 0: data.train.csv.file');
+    expect(f.store.listRuns()).toHaveLength(0);
+    expect(f.store.listSweeps()).toHaveLength(0);
+    // Files inside the store's imports folder are the workbench's own.
+    expect(f.api.files.allowed(`${f.store.dir}/imports/data.csv`)).toBe(true);
+    expect(f.api.files.allowed(`${f.store.dir}/imports/../layerlab.db`)).toBe(false);
+  });
+
   it('says not-found for a run that does not exist', async () => {
     await expect(f.client.call('runs.get', { id: 'nope' })).rejects.toMatchObject({ code: 'not-found' });
   });
