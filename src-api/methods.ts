@@ -11,6 +11,7 @@ import {
   BoundarySchema,
   ExportFileSchema,
   ExportFormatSchema,
+  FileInfoSchema,
   GeneratorInfoSchema,
   GeneratorSourceSchema,
   HistorySchema,
@@ -94,6 +95,8 @@ export const API_METHODS = {
   'sweeps.pause': method(z.strictObject({ id: IdSchema, paused: z.boolean() }), ok),
 
   'datasets.generators': method(z.strictObject({}), z.array(GeneratorInfoSchema)),
+  /** What a data file given to the workbench holds (columns, arrays), for the form. */
+  'datasets.inspect': method(z.strictObject({ file: z.string().min(1).max(4096) }), FileInfoSchema),
   /** Draws a generator's data for the scatter preview (at most maxPreviewExamples points). */
   'datasets.preview': method(z.strictObject({ source: GeneratorSourceSchema }), PreviewSchema),
 } as const;

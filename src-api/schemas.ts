@@ -212,6 +212,23 @@ export const GeneratorInfoSchema = z.object({
 });
 export type GeneratorInfo = z.infer<typeof GeneratorInfoSchema>;
 
+/** A data file the workbench was given, and what it holds. */
+export const FileInfoSchema = z.object({
+  name: z.string(),
+  /** Its absolute path (inside the store's imports folder, or chosen in a dialog). */
+  file: z.string(),
+  bytes: z.number(),
+  kind: z.enum(['csv', 'arrays']),
+  /** CSV: column names (or their numbers without a header row). */
+  columns: z.array(z.string()),
+  header: z.boolean(),
+  /** CSV: the first rows as text. */
+  sample: z.array(z.array(z.string())),
+  /** Array files: each array's key ('' for .npy), shape and type. */
+  arrays: z.array(z.object({ key: z.string(), shape: z.array(z.number()), dtype: z.string() })),
+});
+export type FileInfo = z.infer<typeof FileInfoSchema>;
+
 /** The file formats a run can be exported to. */
 export const EXPORT_FORMATS = ['json', 'npz', 'safetensors', 'onnx', 'csv'] as const;
 export const ExportFormatSchema = z.enum(EXPORT_FORMATS);

@@ -26,6 +26,7 @@ import { EXPORTERS, exportFileName } from './exports';
 import { hyperparams, toRow } from './rows';
 import { Trainer } from './trainer';
 import { FileAccess, IMPORTS_DIR } from './file-access';
+import { inspectFile } from './imports';
 import { SweepService } from './sweeps';
 import { forkHosts } from '../sweep/fork-host';
 import type { TrialHostFactory } from '../sweep/trial-host';
@@ -351,6 +352,15 @@ export class LayerlabApi {
 
       'datasets.generators': () =>
         Object.entries(generators).map(([name, g]) => ({ name, description: g.description, defaultNoise: g.defaultNoise, classes: g.classes })),
+
+      'datasets.inspect': async ({ file }) => {
+        if (!this.files.allowed(file)) throw new ApiError('invalid', `the workbench was not given ${file}: import it first`, [{ path: 'file', message: 'is not a file the workbench was given' }]);
+        try {
+          return await inspectFile(file);
+        } catch (error) {
+          throw new ApiError('invalid', (error as Error).message);
+        }
+      },
 
       'datasets.preview': ({ source }) => {
         const m = Math.min(source.m, API_LIMITS.maxPreviewExamples);

@@ -15,6 +15,7 @@ export const CHANNELS = {
   request: 'layerlab:request',
   events: 'layerlab:events',
   save: 'layerlab:save',
+  open: 'layerlab:open',
 } as const;
 
 const SaveSchema = z.strictObject({
@@ -28,6 +29,8 @@ export interface IpcOptions {
   isTrustedUrl: (url: string) => boolean;
   /** Shows a save dialog and writes the file; resolves to the chosen path or null. */
   saveFile: (sender: WebContents, name: string, bytes: Uint8Array) => Promise<string | null>;
+  /** Shows an open dialog for a data file; resolves to the chosen path or null. */
+  openFile: (sender: WebContents) => Promise<string | null>;
 }
 
 /** Registers the handlers; returns a function that removes them. */
@@ -73,9 +76,18 @@ export function registerIpc(ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>, 
     return path ? { saved: true, path } : { saved: false };
   });
 
+  // A data file chosen in the dialog becomes one the API may read (FileAccess.grant).
+  ipcMain.handle(CHANNELS.open, async (event) => {
+    if (!trusted(event)) throw new Error('refused: not the Layerlab window');
+    const file = await options.openFile(event.sender);
+    if (file) options.api.files.grant(file);
+    return file;
+  });
+
   return () => {
     ipcMain.removeHandler(CHANNELS.request);
     ipcMain.removeHandler(CHANNELS.save);
+    ipcMain.removeHandler(CHANNELS.open);
     for (const c of connections.values()) c.close();
     connections.clear();
   };

@@ -68,6 +68,15 @@ async function start(): Promise<void> {
       await writeFile(result.filePath, bytes);
       return result.filePath;
     },
+    openFile: async (sender) => {
+      const win = BrowserWindow.fromWebContents(sender);
+      const options = {
+        properties: ['openFile' as const],
+        filters: [{ name: 'Data', extensions: ['csv', 'npy', 'npz', 'h5', 'hdf5', 'mat'] }],
+      };
+      const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+      return result.canceled ? null : (result.filePaths[0] ?? null);
+    },
   });
 
   app.on('web-contents-created', (_event, contents) => {
@@ -97,8 +106,8 @@ async function start(): Promise<void> {
     title: 'Layerlab',
     show: false,
     webPreferences: {
-      // Reviewed for Electronegativity's PRELOAD_JS_CHECK: preload.ts exposes three functions
-      // over contextBridge (request, onEvents, saveFile), passes strings only, never ipcRenderer.
+      // Reviewed for Electronegativity's PRELOAD_JS_CHECK: preload.ts exposes four functions
+      // over contextBridge (request, onEvents, saveFile, openFile), passes strings only, never ipcRenderer.
       preload: join(here, '../preload/index.cjs'), // eng-disable PRELOAD_JS_CHECK
       contextIsolation: true,
       sandbox: true,

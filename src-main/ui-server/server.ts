@@ -12,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { API_LIMITS } from '../../src-api/schemas';
 import type { LayerlabApi } from '../api/service';
+import { MAX_IMPORT_BYTES, inspectFile, saveImport } from '../api/imports';
 import { COOKIE, hostAllowed, newToken, originAllowed, requestToken, tokensEqual } from './auth';
 import { securityHeaders, serveFile } from './static-files';
 
@@ -55,8 +56,12 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Layerlab answers only at 127.0.0.1 and localhost\n');
       return;
     }
+    if (req.method === 'POST' && new URL(req.url ?? '/', `http://${HOST}`).pathname === '/import') {
+      await handleImport(req, res);
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('method not allowed\n');
+      res.writeHead(405, { Allow: 'GET, HEAD, POST /import', 'Content-Type': 'text/plain' }).end('method not allowed\n');
       return;
     }
     if (!authorized(req)) {
@@ -74,6 +79,36 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       return;
     }
     await serveFile(rendererDir, url.pathname, res);
+  }
+
+  /**
+   * POST /import: a data file chosen in the browser (the page has no paths). Needs the
+   * token, our own Origin and the X-Layerlab-Name header (which a cross-site form cannot
+   * send); saved under the store's imports folder; answers with what the file holds.
+   */
+  async function handleImport(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const json = (status: number, body: unknown) => {
+      res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+    };
+    if (!authorized(req)) return json(401, { error: 'Layerlab needs its access token' });
+    if (!originAllowed(req, port) || req.headers.origin === undefined) return json(403, { error: 'imports come from the Layerlab page only' });
+    const name = req.headers['x-layerlab-name'];
+    if (typeof name !== 'string' || name === '') return json(400, { error: 'X-Layerlab-Name (the file name) is required' });
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (!(declared >= 0) || declared > MAX_IMPORT_BYTES) return json(413, { error: `a file may be at most ${MAX_IMPORT_BYTES / 1024 / 1024} MB` });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_IMPORT_BYTES) return json(413, { error: 'the file is too large' });
+      chunks.push(chunk as Buffer);
+    }
+    try {
+      const file = saveImport(api.store.dir, decodeURIComponent(name), new Uint8Array(Buffer.concat(chunks)));
+      json(200, await inspectFile(file));
+    } catch (error) {
+      json(400, { error: (error as Error).message });
+    }
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: API_LIMITS.maxRequestBytes });

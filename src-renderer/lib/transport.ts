@@ -11,6 +11,7 @@ export interface LayerlabBridge {
   request(text: string): Promise<string>;
   onEvents(listener: (text: string) => void): () => void;
   saveFile(name: string, base64: string): Promise<{ saved: boolean; path?: string }>;
+  openFile(): Promise<string | null>;
 }
 
 declare global {

@@ -4,6 +4,7 @@
  * so each error appears at its field before anything is sent.
  */
 import {
+  type FileInfo,
   type ConfigIssue,
   GENERATOR_DEFAULT_NOISE,
   GENERATORS_WITH_CLASSES,
@@ -44,6 +45,17 @@ export interface Layer {
 
 export class ExperimentForm {
   name = $state('');
+  /** Where the data comes from: a generator, or a file given to the workbench. */
+  sourceKind = $state<'generator' | 'file'>('generator');
+  file = $state.raw<FileInfo | null>(null);
+  /** CSV: the label column and the feature columns. */
+  csvLabel = $state('');
+  csvFeatures = $state<string[]>([]);
+  /** Array files: the arrays of X and Y, and which axis holds the examples. */
+  xKey = $state('');
+  yKey = $state('');
+  examplesAxis = $state<-1 | 0>(0);
+  scale = $state<number | null>(1);
   generator = $state<GeneratorName>('planar');
   m = $state<number | null>(400);
   noise = $state<number | null>(GENERATOR_DEFAULT_NOISE.planar);
@@ -67,7 +79,49 @@ export class ExperimentForm {
   initMethod = $state<'xavier' | 'he' | 'normal'>('xavier');
   initSeed = $state<number | null>(2);
 
-  hasClasses = $derived(GENERATORS_WITH_CLASSES.includes(this.generator));
+  hasClasses = $derived(this.sourceKind === 'generator' && GENERATORS_WITH_CLASSES.includes(this.generator));
+
+  /** Takes a newly imported file, with sensible first picks: last column as the label. */
+  useFile(info: FileInfo): void {
+    this.file = info;
+    this.sourceKind = 'file';
+    if (info.kind === 'csv') {
+      this.csvLabel = info.columns[info.columns.length - 1] ?? '';
+      this.csvFeatures = info.columns.filter((c) => c !== this.csvLabel);
+    } else {
+      const keys = info.arrays.map((a) => a.key);
+      this.xKey = keys.find((k) => /x/i.test(k)) ?? keys[0] ?? '';
+      this.yKey = keys.find((k) => /y|label/i.test(k) && k !== this.xKey) ?? keys.find((k) => k !== this.xKey) ?? keys[0] ?? '';
+      const x = info.arrays.find((a) => a.key === this.xKey);
+      const y = info.arrays.find((a) => a.key === this.yKey);
+      // The course's layout is (n_x, m); rows are examples when Y's length matches X's rows.
+      this.examplesAxis = x && y && x.shape.length === 2 && y.shape.length >= 1 && Math.max(...y.shape) === x.shape[1] && x.shape[0] !== x.shape[1] ? -1 : 0;
+    }
+  }
+
+  setLabel(column: string): void {
+    this.csvLabel = column;
+    this.csvFeatures = this.csvFeatures.filter((c) => c !== column);
+  }
+
+  toggleFeature(column: string): void {
+    this.csvFeatures = this.csvFeatures.includes(column) ? this.csvFeatures.filter((c) => c !== column) : [...this.csvFeatures, column];
+  }
+
+  /** The data source of the config: the generator's, or the file's. */
+  private source(): Record<string, unknown> {
+    if (this.sourceKind === 'file' && this.file) {
+      const f = this.file;
+      if (f.kind === 'csv') {
+        return { csv: { file: f.file, label: this.csvLabel, features: this.csvFeatures, header: f.header } };
+      }
+      const ref = (key: string) => (key ? { file: f.file, key } : { file: f.file });
+      return { x: ref(this.xKey), y: ref(this.yKey), examples_axis: this.examplesAxis, scale: this.scale };
+    }
+    const source: Record<string, unknown> = { generator: this.generator, m: this.m, noise: this.noise, seed: this.seed };
+    if (this.hasClasses) source.classes = this.classes;
+    return source;
+  }
 
   /**
    * "Sweep this": fields turned into lists, by config path ("train.learning_rate"), or
@@ -91,6 +145,8 @@ export class ExperimentForm {
     const sameActivation = this.layers.every((l) => l.activation === this.layers[0]?.activation);
     for (const [path, text] of Object.entries(this.sweeps)) {
       if (typeof text !== 'string') continue;
+      // Generator fields mean nothing for a file's data.
+      if (this.sourceKind === 'file' && path.startsWith('data.train.')) continue;
       // The activation of every layer: only while the layers share one.
       if (path === 'model.activation' && (!sameActivation || this.layers.length === 0)) continue;
       if (path.startsWith('model.hidden[')) hiddenSwept = true;
@@ -115,8 +171,9 @@ export class ExperimentForm {
   spec = $derived.by(() => {
     const params = this.parameters;
     const label = Object.keys(params).map((p) => p.split('.').pop()).join(', ');
+    const data = this.sourceKind === 'file' && this.file ? this.file.name : this.generator;
     return {
-      name: this.name.trim() || `${this.generator}: ${label}`,
+      name: this.name.trim() || `${data}: ${label}`,
       base: this.config,
       method: 'grid',
       parameters: params,
@@ -154,8 +211,7 @@ export class ExperimentForm {
 
   /** The configuration as a config file would hold it. */
   config = $derived.by((): RunConfigInput => {
-    const source: Record<string, unknown> = { generator: this.generator, m: this.m, noise: this.noise, seed: this.seed };
-    if (this.hasClasses) source.classes = this.classes;
+    const source = this.source();
     const acts = this.layers.map((l) => l.activation);
     const same = acts.every((a) => a === acts[0]);
     const train: Record<string, unknown> = { optimizer: this.optimizer, learning_rate: this.learningRate, log_every: this.logEvery() };

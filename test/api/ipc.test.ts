@@ -66,6 +66,7 @@ beforeEach(() => {
       saved.push({ name, bytes });
       return `/chosen/${name}`;
     },
+    openFile: async () => '/home/me/data/flowers.csv',
   });
 });
 afterEach(async () => {
@@ -113,6 +114,15 @@ describe('IPC transport', () => {
     expect(events.filter((e: { type: string }) => e.type === 'run.status').map((e: { status: string }) => e.status)).toEqual(['queued', 'running', 'completed']);
     wc.destroy();
     expect(f.api.hub.size).toBe(before);
+  });
+
+  it('grants the API the one file chosen in the open dialog', async () => {
+    const wc = new FakeWebContents();
+    expect(f.api.files.allowed('/home/me/data/flowers.csv')).toBe(false);
+    expect(await ipc.invoke(CHANNELS.open, event(wc))).toBe('/home/me/data/flowers.csv');
+    expect(f.api.files.allowed('/home/me/data/flowers.csv')).toBe(true);
+    expect(f.api.files.allowed('/home/me/data/other.csv')).toBe(false);
+    await expect(ipc.invoke(CHANNELS.open, event(wc, 'https://evil.example/'))).rejects.toThrow(/refused/);
   });
 
   it('saves through the dialog with a file name, never a path', async () => {

@@ -105,6 +105,57 @@ describe('HTTP', () => {
   });
 });
 
+function post(path: string, body: string, headers: Record<string, string>): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: '127.0.0.1', port: server.port, path, method: 'POST', headers: { host: `127.0.0.1:${server.port}`, 'content-length': String(Buffer.byteLength(body)), ...headers } },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode!, body: text ? JSON.parse(text) : null }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('imports', () => {
+  const csv = ['x1,x2,label', ...Array.from({ length: 60 }, (_, i) => `${Math.cos(i)},${Math.sin(i)},${i % 2}`)].join('\n');
+
+  it('takes a data file only with the token, our Origin and a file name', async () => {
+    const cookie = `layerlab_token=${server.token}`;
+    expect((await post('/import', csv, { origin: origin().origin, 'x-layerlab-name': 'd.csv' })).status).toBe(401);
+    expect((await post('/import', csv, { cookie, origin: 'http://evil.example', 'x-layerlab-name': 'd.csv' })).status).toBe(403);
+    expect((await post('/import', csv, { cookie, 'x-layerlab-name': 'd.csv' })).status).toBe(403);
+    expect((await post('/import', csv, { cookie, origin: origin().origin })).status).toBe(400);
+    const exe = await post('/import', 'MZ', { cookie, origin: origin().origin, 'x-layerlab-name': 'tool.exe' });
+    expect(exe.status).toBe(400);
+    expect(exe.body.error).toMatch(/imports .csv, .npy/);
+  });
+
+  it('keeps the file in the store, says what it holds, and lets a run use it', async () => {
+    const cookie = `layerlab_token=${server.token}`;
+    const answer = await post('/import', csv, { cookie, origin: origin().origin, 'x-layerlab-name': encodeURIComponent('../my data.csv') });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ kind: 'csv', columns: ['x1', 'x2', 'label'], header: true });
+    expect(answer.body.file.startsWith(join(f.store.dir, 'imports'))).toBe(true);
+    expect(answer.body.file).toMatch(/imports\/[0-9a-f]{16}\/my_data\.csv$/);
+    expect(answer.body.name).toBe('my_data.csv');
+    const info = await f.client.call('datasets.inspect', { file: answer.body.file });
+    expect(info.sample[0]).toHaveLength(3);
+    await expect(f.client.call('datasets.inspect', { file: '/etc/hostname' })).rejects.toMatchObject({ code: 'invalid' });
+    const config = {
+      data: { train: { csv: { file: answer.body.file, label: 'label', features: ['x1', 'x2'] } } },
+      model: { hidden: [3] },
+      train: { learning_rate: 0.5, iterations: 50, log_every: 10 },
+    };
+    const { id } = await f.client.call('runs.start', { config });
+    await f.api.trainer.wait(id);
+    expect((await f.client.call('runs.get', { id })).status).toBe('completed');
+  });
+});
+
 describe('WebSocket', () => {
   it('refuses a connection without the token (401), from another origin or host (403)', async () => {
     await expect(open('/api', origin())).rejects.toThrow('HTTP 401');

@@ -4,7 +4,9 @@
  * better one to ONNX, which must run in onnxruntime-node. A screenshot of each view goes
  * to test-results/screenshots/.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { type RunningUi, startUi } from './server';
 
@@ -142,5 +144,33 @@ test('a newcomer trains single runs, watches, compares and exports', async ({ pa
   await expect(page.getByText('best', { exact: true })).toBeVisible();
   await shot(page, '11-compare');
 
+  expect(errors).toEqual([]);
+});
+
+test('a CSV file is imported, its columns picked, and a run trains on it', async ({ page }) => {
+  const errors = watchErrors(page);
+  const dir = mkdtempSync(join(tmpdir(), 'layerlab-csv-'));
+  const file = join(dir, 'two moons.csv');
+  const rows = Array.from({ length: 200 }, (_, i) => {
+    const t = (i / 100) * Math.PI;
+    const label = i < 100 ? 0 : 1;
+    const [x, y] = label === 0 ? [Math.cos(t), Math.sin(t)] : [1 - Math.cos(t), 0.5 - Math.sin(t)];
+    return `${i},${x.toFixed(4)},${y.toFixed(4)},${label}`;
+  });
+  writeFileSync(file, ['id,x,y,class', ...rows].join('\n'));
+  await page.goto(ui.url);
+  await page.getByRole('link', { name: 'New experiment' }).click();
+  await page.getByLabel('File (CSV, npy, npz, h5, mat)').check();
+  await page.getByLabel('Data file to import').setInputFiles(file);
+  await expect(page.getByLabel('Label column')).toHaveValue('class');
+  // The id column is not a feature.
+  await page.getByRole('checkbox', { name: 'id' }).uncheck();
+  await shot(page, '12-new-from-csv');
+  await page.getByRole('button', { name: 'Train' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('two_moons.csv');
+  await expect(page.locator('.status.completed')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByText('Confusion matrix (test set)')).toBeVisible();
+  await shot(page, '13-run-from-csv');
+  rmSync(dir, { recursive: true, force: true });
   expect(errors).toEqual([]);
 });
