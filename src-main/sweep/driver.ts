@@ -16,7 +16,7 @@
 import { availableParallelism } from 'node:os';
 import { createStopRule, type StopRule } from '../../src-core/early-stop';
 import type { FinalMetrics } from '../../src-core/experiment';
-import type { RunConfig } from '../../src-core/config';
+import { type RunConfig, parseRunConfig } from '../../src-core/config';
 import { type SweepPlan, type Trial, configKey } from '../../src-core/sweep-spec';
 import type { FinalStatus, RunStatus, RunStore, SweepStatus } from '../store';
 import type { FinishedMessage, ProgressMessage } from './messages';
@@ -484,6 +484,16 @@ export class SweepRun {
 }
 
 /**
+ * The configKey of a config as stored with a run (or in a trial result). It is parsed again
+ * first, so that a field added to the run config since the run was recorded gets its default
+ * as in the freshly expanded trials, and the two still match.
+ */
+export function storedConfigKey(config: unknown): string {
+  const parsed = parseRunConfig(config);
+  return configKey(parsed.ok ? parsed.config : (config as Record<string, unknown>));
+}
+
+/**
  * A sweep's trials with the state of their latest runs in the store: runs are matched to
  * trials by config (configKey), the latest run of a trial gives its status, and earlier
  * interrupted runs are listed in `earlierRuns`. A trial without a run is 'pending'.
@@ -497,7 +507,7 @@ export function storedTrialStates(store: RunStore, sweepId: string, plan: SweepP
     let detail;
     try {
       detail = store.getRun(summary.id);
-      key = configKey(JSON.parse(detail.config) as Record<string, unknown>);
+      key = storedConfigKey(JSON.parse(detail.config));
     } catch {
       continue;
     }

@@ -17,12 +17,12 @@ import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promi
 import path from 'node:path';
 import { z } from 'zod';
 import type { RunConfig } from '../../src-core/config';
-import { configKey, stableStringify } from '../../src-core/sweep-spec';
+import { stableStringify } from '../../src-core/sweep-spec';
 import type { ExperimentResult } from '../../src-core/experiment';
 import { filesRelativeTo } from '../data/files';
 import { type RunOutcome, type RunRecorder, trainRun } from '../runner/train-run';
 import { type FinalStatus, type MetricPoint, type RunStore, newId } from '../store';
-import { type TrialState, createSweep, isTrialDone, storedTrialStates, summaryFinal } from './driver';
+import { type TrialState, createSweep, isTrialDone, storedConfigKey, storedTrialStates, summaryFinal } from './driver';
 import { type LoadedSweep, loadSweepSpec } from './spec-file';
 
 export const PLAN_FORMAT = 'layerlab-sweep-plan';
@@ -349,7 +349,7 @@ async function importSweep(
   if (info.status === 'queued') store.setSweepStatus(sweepId, 'running');
   else if (info.status !== 'running' && info.status !== 'completed') store.reopenSweep(sweepId);
   for (const { file, result } of results) {
-    const trial = byKey.get(configKey(result.config));
+    const trial = byKey.get(storedConfigKey(result.config));
     if (!trial) {
       problems.push(`${file}: its config is none of the sweep's trials; skipped`);
       continue;

@@ -292,3 +292,22 @@ describe('a trial that runs out of memory', () => {
     expect(store.getRun(outcome.trials[0].runId!).error).toBe(outcome.trials[0].reason);
   });
 });
+
+describe('matching stored runs to trials', () => {
+  it('matches a run recorded before the run config gained a field (its default fills in)', () => {
+    const s = openStore();
+    const sweepId = addSweep(s, { base: smallBase(100, 50), parameters: { 'model.hidden': [[1], [2]] } }, dir);
+    const first = new SweepRun({ store: s, sweepId, hosts: inProcessHosts() });
+    // As an older Layerlab would have stored it: without fields that have defaults now.
+    const old = JSON.parse(JSON.stringify(first.trials[0].config));
+    delete old.precision;
+    delete old.train.l2;
+    delete old.model.leaky_slope;
+    const runId = s.createRun({ name: 'old', config: JSON.stringify(old), sweepId });
+    s.startRun(runId);
+    s.finishRun(runId, 'completed');
+    const again = new SweepRun({ store: s, sweepId, hosts: inProcessHosts() });
+    expect(again.trials.map((t) => [t.status, t.runId])).toEqual([['completed', runId], ['pending', null]]);
+    expect(again.remaining).toBe(1);
+  });
+});
