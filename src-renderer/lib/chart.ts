@@ -46,20 +46,41 @@ export function decimate(steps: number[], values: (number | null)[], buckets: nu
     const start = Math.floor(b * size);
     const end = Math.min(n, Math.floor((b + 1) * size));
     let lo = -1, hi = -1, gap = -1;
+    let loV = Infinity, hiV = -Infinity;
     for (let i = start; i < end; i++) {
       const v = values[i];
-      if (v === null || !Number.isFinite(v)) {
+      if (v === null || v !== v || v === Infinity || v === -Infinity) {
         if (gap < 0) gap = i;
         continue;
       }
-      if (lo < 0 || v < values[lo]!) lo = i;
-      if (hi < 0 || v > values[hi]!) hi = i;
+      if (v < loV) {
+        loV = v;
+        lo = i;
+      }
+      if (v > hiV) {
+        hiV = v;
+        hi = i;
+      }
     }
     if (gap >= 0) out.push({ x: steps[gap], y: NaN });
     if (lo < 0) continue;
-    const [a, c] = lo <= hi ? [lo, hi] : [hi, lo];
-    out.push({ x: steps[a], y: values[a]! });
-    if (c !== a) out.push({ x: steps[c], y: values[c]! });
+    if (lo <= hi) {
+      out.push({ x: steps[lo], y: loV });
+      if (hi !== lo) out.push({ x: steps[hi], y: hiV });
+    } else {
+      out.push({ x: steps[hi], y: hiV });
+      out.push({ x: steps[lo], y: loV });
+    }
   }
   return out;
+}
+
+/** An axis number without Intl (Chart.js's default builds a NumberFormat per call): 12,500. */
+export function formatTick(n: number): string {
+  if (!Number.isFinite(n)) return '';
+  if (Math.abs(n) >= 1e6 || (n !== 0 && Math.abs(n) < 1e-3)) return n.toExponential(1);
+  const rounded = Number(n.toPrecision(6));
+  const [int, frac] = String(Math.abs(rounded)).split('.');
+  const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${rounded < 0 ? '-' : ''}${grouped}${frac ? `.${frac}` : ''}`;
 }

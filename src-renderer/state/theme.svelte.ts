@@ -16,7 +16,23 @@ export function toggleTheme(): void {
   applyTheme();
 }
 
-/** A CSS custom property's value (charts and canvases read the theme's colours). */
+const cache = new Map<string, string>();
+let cachedTheme = '';
+
+/**
+ * A CSS custom property's value (charts and canvases read the theme's colours), read once
+ * per theme: getComputedStyle forces a style recalculation each time it is called.
+ */
 export function cssVar(name: string): string {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  const current = document.documentElement.dataset.theme ?? '';
+  if (current !== cachedTheme) {
+    cache.clear();
+    cachedTheme = current;
+  }
+  let value = cache.get(name);
+  if (value === undefined) {
+    value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+    cache.set(name, value);
+  }
+  return value;
 }
