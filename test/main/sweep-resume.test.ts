@@ -44,15 +44,15 @@ function readRuns(storeDir: string): RunSummary[] {
   }
 }
 
-/** The processes whose parent is `pid` (Linux /proc). */
-function childrenOf(pid: number): number[] {
+/** The trial processes whose parent is `pid` (Linux /proc; tsx may have an esbuild child too). */
+function trialProcessesOf(pid: number): number[] {
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) found.push(Number(entry));
+      if (ppid === pid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('trial-process')) found.push(Number(entry));
     } catch {
       // Gone meanwhile.
     }
@@ -60,10 +60,11 @@ function childrenOf(pid: number): number[] {
   return found;
 }
 
+/** Whether process `pid` still runs (a zombie waiting for its new parent to reap it does not). */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     return false;
   }
@@ -86,7 +87,7 @@ describe('SIGKILL the sweep driver, then --resume', () => {
       const runs = readRuns(storeDir);
       return runs.filter((r) => r.status === 'completed').length >= 2 && runs.filter((r) => r.status === 'running').length === 2;
     }, `two completed and two running trials (driver said: ${output})`);
-    const trialPids = childrenOf(driver.pid!);
+    const trialPids = trialProcessesOf(driver.pid!);
     expect(trialPids.length).toBe(2);
     driver.kill('SIGKILL');
     await new Promise((r) => driver!.once('exit', r));
