@@ -226,7 +226,12 @@ export class SweepRun {
     this.pending.splice(at, 1);
     const runId = this.queuedRuns.get(index) ?? this.createRun(trial);
     if (runId === null) return;
-    this.store.finishRun(runId, 'cancelled', { error: `${reason} before it started` });
+    this.queuedRuns.delete(index);
+    try {
+      this.store.finishRun(runId, 'cancelled', { error: `${reason} before it started` });
+    } catch (error) {
+      this.storeFailed(error);
+    }
     Object.assign(trial, { runId, status: 'cancelled', reason: `${reason} before it started`, finishedAt: Date.now() });
     this.emit({ type: 'trial', trial });
     this.checkDone();

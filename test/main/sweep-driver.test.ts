@@ -293,6 +293,19 @@ describe('a trial that runs out of memory', () => {
   });
 });
 
+describe('cancelling a trial that has not started', () => {
+  it('records it as cancelled without running it, and resume leaves it so', async () => {
+    const s = openStore();
+    const sweepId = addSweep(s, { base: smallBase(100, 50), parameters: { 'model.hidden': [[1], [2]] } }, dir);
+    const run = new SweepRun({ store: s, sweepId, hosts: inProcessHosts(), concurrency: 1 });
+    run.cancelTrial(1);
+    const outcome = await run.run();
+    expect(outcome.trials.map((t) => [t.status, t.reason])).toEqual([['completed', null], ['cancelled', 'cancelled by request before it started']]);
+    expect(s.getRun(outcome.trials[1].runId!)).toMatchObject({ status: 'cancelled', startedAt: null });
+    expect(new SweepRun({ store: s, sweepId, hosts: inProcessHosts() }).remaining).toBe(0);
+  });
+});
+
 describe('matching stored runs to trials', () => {
   it('matches a run recorded before the run config gained a field (its default fills in)', () => {
     const s = openStore();
