@@ -1,18 +1,20 @@
 /**
  * Which view is open, in the address's hash so that Back, Forward and reload work:
- * #/runs, #/new, #/run/ID, #/compare/ID,ID,…, #/sweep/ID.
+ * #/runs, #/new, #/run/ID, #/compare/ID,ID,…, #/sweeps, #/sweep/ID.
  */
 export type Route =
   | { view: 'runs' }
   | { view: 'new' }
   | { view: 'run'; id: string }
   | { view: 'compare'; ids: string[] }
+  | { view: 'sweeps' }
   | { view: 'sweep'; id: string };
 
 function parse(hash: string): Route {
   const [view, arg = ''] = hash.replace(/^#\/?/, '').split('/');
   const id = decodeURIComponent(arg);
   if (view === 'new') return { view: 'new' };
+  if (view === 'sweeps') return { view: 'sweeps' };
   if (view === 'run' && id) return { view: 'run', id };
   if (view === 'sweep' && id) return { view: 'sweep', id };
   if (view === 'compare') return { view: 'compare', ids: id.split(',').filter(Boolean) };
@@ -25,6 +27,8 @@ export function href(route: Route): string {
       return '#/runs';
     case 'new':
       return '#/new';
+    case 'sweeps':
+      return '#/sweeps';
     case 'run':
       return `#/run/${encodeURIComponent(route.id)}`;
     case 'sweep':

@@ -130,12 +130,23 @@ test('a newcomer trains single runs, watches, compares and exports', async ({ pa
   await shot(page, '09-run-5-units');
 
   await page.getByRole('link', { name: 'Runs' }).click();
-  await expect(page.getByText('7 runs')).toBeVisible();
-  await page.getByLabel('Search runs').fill('tanh');
+  await expect(page.locator('.spacer .row').first()).toBeVisible();
+  // Search and filter down to the two single runs.
+  await page.getByLabel('Search runs').fill('planar [');
   await page.getByLabel('Filter by status').selectOption('completed');
-  // The two single runs are the newest.
+  await expect(page.locator('.count')).toContainText(/^2 of \d+ runs|^2 runs/);
   await page.locator('.spacer .row').nth(0).getByRole('checkbox').check();
   await page.locator('.spacer .row').nth(1).getByRole('checkbox').check();
+  // Notes and tags inline in the table.
+  const first = page.locator('.spacer .row').nth(0);
+  await first.getByRole('button', { name: /^Add a note to/ }).click();
+  await first.getByRole('textbox', { name: /^Notes of/ }).fill('five units is enough');
+  await first.getByRole('textbox', { name: /^Notes of/ }).press('Enter');
+  await expect(first.getByRole('button', { name: /five units is enough/ })).toBeVisible();
+  await first.getByRole('button', { name: /^Add a tag to/ }).click();
+  await first.getByRole('textbox', { name: /^New tag for/ }).fill('keeper');
+  await first.getByRole('textbox', { name: /^New tag for/ }).press('Enter');
+  await expect(first.getByText('keeper')).toBeVisible();
   await shot(page, '10-runs-selected');
   await page.getByRole('button', { name: 'Compare (2)' }).click();
   await expect(page.getByRole('heading', { name: 'Compare 2 runs' })).toBeVisible();
