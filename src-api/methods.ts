@@ -52,7 +52,8 @@ export const API_METHODS = {
     z.object({ runs: z.array(RunRowSchema), now: z.number() }),
   ),
   'runs.get': method(z.strictObject({ id: IdSchema }), RunDetailSchema),
-  'runs.history': method(z.strictObject({ id: IdSchema }), HistorySchema),
+  /** A run's metric history; with `after`, only the points logged at later steps. */
+  'runs.history': method(z.strictObject({ id: IdSchema, after: z.number().optional() }), HistorySchema),
   /** The decision boundary at the final weights, or at a kept checkpoint's step. */
   'runs.boundary': method(
     z.strictObject({

@@ -235,9 +235,10 @@ export class LayerlabApi {
         };
       },
 
-      'runs.history': ({ id }) => {
+      'runs.history': ({ id, after }) => {
         const run = store.getRun(id);
-        const points = store.history(id);
+        const all = store.history(id);
+        const points = after === undefined ? all : all.filter((p) => p.step > after);
         const series: Record<string, { steps: number[]; values: (number | null)[] }> = {};
         for (const p of points) {
           const s = (series[p.key] ??= { steps: [], values: [] });

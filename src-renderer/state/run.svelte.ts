@@ -62,9 +62,7 @@ export class RunState {
         // A sweep's trial trains in a trial process: its history reaches the store in
         // batches, so the curves follow the store rather than events.
         if (detail.sweepId && !this.poll) {
-          this.poll = setInterval(() => {
-            void api.call('runs.history', { id: this.id }).then((h) => (this.series = h.series), () => {});
-          }, 1000);
+          this.poll = setInterval(() => void this.pollHistory(), 1000);
         }
         if (detail.inputs === 2 && !this.train) await this.loadPreviewPoints(detail);
       } else {
@@ -123,6 +121,25 @@ export class RunState {
       push('test_accuracy', e.iteration, e.test_accuracy);
     }
     this.series = next;
+  }
+
+  /** Fetches only the points logged since the last one shown, and appends them. */
+  private async pollHistory(): Promise<void> {
+    const last = Math.max(-1, ...Object.values(this.series).map((s) => s.steps[s.steps.length - 1] ?? -1));
+    try {
+      const h = await api.call('runs.history', { id: this.id, after: last });
+      const next: Record<string, SeriesData> = { ...this.series };
+      let changed = false;
+      for (const [key, s] of Object.entries(h.series)) {
+        if (s.steps.length === 0) continue;
+        const old = next[key] ?? { steps: [], values: [] };
+        next[key] = { steps: [...old.steps, ...s.steps], values: [...old.values, ...s.values] };
+        changed = true;
+      }
+      if (changed) this.series = next;
+    } catch {
+      // The next poll tries again.
+    }
   }
 
   async cancel(): Promise<void> {

@@ -112,6 +112,8 @@ describe('runs', () => {
 
     const history = await f.client.call('runs.history', { id });
     expect(history.series.train_cost.steps).toEqual([0, 50, 100, 150, 200, 250, 299]);
+    const later = await f.client.call('runs.history', { id, after: 150 });
+    expect(later.series.train_cost.steps).toEqual([200, 250, 299]);
     expect(history.series.test_accuracy.values.length).toBe(7);
 
     const list = await f.client.call('runs.list', {});
