@@ -13,9 +13,11 @@
  *    streaming (progress every 10 steps, batched to one message per 50 ms) and without (the
  *    history sent once at the end), alternated; the target is under 5 % slower. Once for a
  *    typical trial (a history entry every 100 steps) and once for a worst case (every step).
+ *    Measured as the trial process's CPU time, fastest of each side: wall time, and even CPU
+ *    time, grow by tens of percent when other work shares the cores.
  *
  * Environment: LAYERLAB_BENCH_REPEATS (default 1) repeats of part 1 (the best is kept);
- * LAYERLAB_BENCH_PAIRS (default 7) alternated pairs of part 2 (medians are compared).
+ * LAYERLAB_BENCH_PAIRS (default 7) alternated pairs of part 2.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -167,14 +169,18 @@ async function streamingSlowdown(): Promise<void> {
           withStreaming.push(await timeTrial(pool, request(50, `s${i}`)));
         }
       }
-      const cpu = median(withStreaming.map((t) => t.cpu)) / median(without.map((t) => t.cpu));
+      // Interference from other work only ever adds time, so the fastest of each side is the
+      // cleanest estimate of its cost; the medians are shown too.
+      const best = (xs: { cpu: number }[]) => Math.min(...xs.map((t) => t.cpu));
+      const cpu = best(withStreaming) / best(without);
+      const cpuMedian = median(withStreaming.map((t) => t.cpu)) / median(without.map((t) => t.cpu));
       const wall = median(withStreaming.map((t) => t.wall)) / median(without.map((t) => t.wall));
-      console.log(`progress streaming, one trial (planar m = 400, 40,000 iterations, ${label}), medians of ${PAIRS}:`);
+      console.log(`progress streaming, one trial (planar m = 400, 40,000 iterations, ${label}), ${PAIRS} alternated pairs:`);
       console.log(
-        `  CPU time of the trial process: ${median(without.map((t) => t.cpu)).toFixed(2)} s without streaming, ` +
-          `${median(withStreaming.map((t) => t.cpu)).toFixed(2)} s with: slowdown ${((cpu - 1) * 100).toFixed(1)} %   (target < 5 %)`,
+        `  CPU time of the trial process, fastest of each: ${best(without).toFixed(2)} s without streaming, ` +
+          `${best(withStreaming).toFixed(2)} s with: slowdown ${((cpu - 1) * 100).toFixed(1)} %   (target < 5 %)`,
       );
-      console.log(`  wall time (noisy on a shared machine): slowdown ${((wall - 1) * 100).toFixed(1)} %`);
+      console.log(`  medians: CPU ${((cpuMedian - 1) * 100).toFixed(1)} %, wall ${((wall - 1) * 100).toFixed(1)} % (noisy on a shared machine)`);
     }
   } finally {
     await pool.close();
