@@ -93,6 +93,8 @@ export const API_METHODS = {
    */
   'sweeps.start': method(z.strictObject({ spec: z.record(z.string(), z.unknown()) }), z.object({ id: IdSchema, trials: z.number() })),
   'sweeps.cancel': method(z.strictObject({ id: IdSchema }), ok),
+  /** Runs what is left of an interrupted, cancelled or failed sweep (as `layerlab sweep --resume`). */
+  'sweeps.resume': method(z.strictObject({ id: IdSchema }), z.object({ id: IdSchema, remaining: z.number() })),
   'sweeps.pause': method(z.strictObject({ id: IdSchema, paused: z.boolean() }), ok),
 
   'datasets.generators': method(z.strictObject({}), z.array(GeneratorInfoSchema)),

@@ -346,6 +346,7 @@ export class LayerlabApi {
         this.sweeps.cancel(id);
         return { ok: true };
       },
+      'sweeps.resume': ({ id }) => this.sweeps.resume(id),
       'sweeps.pause': ({ id, paused }) => {
         this.sweeps.pause(id, paused);
         return { ok: true };

@@ -53,6 +53,26 @@ export class SweepService {
     const denied = loaded.plan.trials.flatMap((t) => this.options.files.check(t.config, `trial ${t.index}: `));
     if (denied.length > 0) throw new ApiError('invalid', summarizeIssues(denied), denied);
     const id = createSweep(store, loaded.stored, loaded.plan);
+    this.launch(id);
+    return { id, trials: loaded.plan.trials.length };
+  }
+
+  /** Runs what is left of a sweep that is not running (interrupted, cancelled, failed). */
+  resume(id: string): { id: string; remaining: number } {
+    const info = this.options.store.getSweep(id);
+    if (this.live.has(id)) throw new ApiError('conflict', `sweep ${id} is already running`);
+    if (info.status === 'completed') throw new ApiError('conflict', `sweep ${id} has completed; there is nothing left to run`);
+    const spec = JSON.parse(info.spec) as Record<string, unknown>;
+    const baseDir = typeof spec.base_dir === 'string' ? spec.base_dir : this.options.baseDir;
+    const plan = loadSweepSpec(spec, baseDir, `sweep ${id}`).plan;
+    const denied = plan.trials.flatMap((t) => this.options.files.check(t.config, `trial ${t.index}: `));
+    if (denied.length > 0) throw new ApiError('invalid', summarizeIssues(denied), denied);
+    return { id, remaining: this.launch(id) };
+  }
+
+  /** Starts the driver on a recorded sweep; returns how many trials it has left to run. */
+  private launch(id: string): number {
+    const { store } = this.options;
     const run = new SweepRun({
       store,
       sweepId: id,
@@ -64,6 +84,7 @@ export class SweepService {
       },
     });
     this.live.set(id, run);
+    const remaining = run.remaining;
     const outcome = run.run().finally(() => {
       this.live.delete(id);
       this.sweepChanged(null, [], id);
@@ -71,7 +92,7 @@ export class SweepService {
     });
     this.outcomes.set(id, outcome);
     this.sweepChanged(run, []);
-    return { id, trials: loaded.plan.trials.length };
+    return remaining;
   }
 
   list(): SweepRow[] {

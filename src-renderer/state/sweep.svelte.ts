@@ -89,6 +89,11 @@ export class SweepState {
     await api.call('sweeps.cancel', { id: this.id });
   }
 
+  async resume(): Promise<void> {
+    await api.call('sweeps.resume', { id: this.id });
+    await this.load();
+  }
+
   async pause(paused: boolean): Promise<void> {
     await api.call('sweeps.pause', { id: this.id, paused });
   }

@@ -250,6 +250,24 @@ describe('sweeps', () => {
     expect(b.boundary.grid).toBe(32);
   }, 120_000);
 
+  it('cancels a sweep and resumes what is left', async () => {
+    const spec = { name: 'long', base: planarConfig({ iterations: 400_000 }), parameters: { 'model.hidden': [[1], [2], [3]] } };
+    const { id } = await f.client.call('sweeps.start', { spec });
+    await until(() => f.client.call('sweeps.get', { id }), (s) => s.trials.some((t) => t.status === 'running'));
+    await f.client.call('sweeps.cancel', { id });
+    const cancelled = await until(() => f.client.call('sweeps.get', { id }), (s) => s.status === 'cancelled' && !s.live);
+    const statuses = cancelled.trials.map((t) => t.status);
+    expect(statuses).toContain('cancelled');
+    expect(statuses.every((s) => s === 'cancelled' || s === 'pending')).toBe(true);
+    await expect(f.client.call('sweeps.cancel', { id })).rejects.toMatchObject({ code: 'conflict' });
+    // Cancelled trials are done for good; the ones that never started run on resume.
+    const resumed = await f.client.call('sweeps.resume', { id });
+    expect(resumed.remaining).toBe(statuses.filter((s) => s === 'pending').length);
+    await expect(f.client.call('sweeps.resume', { id })).rejects.toMatchObject({ code: 'conflict' });
+    await f.client.call('sweeps.cancel', { id });
+    await until(() => f.client.call('sweeps.get', { id }), (s) => !s.live);
+  }, 120_000);
+
   it('reports a bad sweep spec at its paths', async () => {
     const spec = { base: planarConfig(), parameters: { 'train.learning_rate': [0.1, -1], 'model.hiden': [[1]] } };
     const error = (await f.client.call('sweeps.start', { spec }).catch((e: unknown) => e)) as ApiError;
