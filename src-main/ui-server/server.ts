@@ -35,6 +35,8 @@ export interface UiServer {
 }
 
 const HOST = '127.0.0.1';
+/** Bytes queued on a WebSocket past which live boundary pictures are skipped. */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 export async function startUiServer(options: UiServerOptions): Promise<UiServer> {
   const token = options.token ?? newToken();
@@ -126,7 +128,12 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   function connect(ws: WebSocket): void {
     const connection = api.connect({
       send: (events) => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ events }));
+        if (ws.readyState !== ws.OPEN) return;
+        // A page that cannot keep up (a background tab, a slow link) skips boundary
+        // pictures, which the next one replaces anyway; progress and statuses still go.
+        const behind = ws.bufferedAmount > MAX_BUFFERED_BYTES;
+        const batch = behind ? events.filter((e) => e.type !== 'run.boundary') : events;
+        if (batch.length > 0) ws.send(JSON.stringify({ events: batch }));
       },
     });
     ws.on('message', (data, isBinary) => {
