@@ -80,6 +80,24 @@ function nnFourRows(a: FloatArray, b: FloatArray, c: FloatArray, i: number, k: n
       c[c3 + j] += a30 * x0 + a31 * x1 + a32 * x2 + a33 * x3;
     }
   }
+  // Two steps at a time, then one: a small k (the planar net's 2 inputs) takes a
+  // single pass over C.
+  for (; p + 2 <= k; p += 2) {
+    const a00 = alpha * a[r0 + p], a01 = alpha * a[r0 + p + 1];
+    const a10 = alpha * a[r1 + p], a11 = alpha * a[r1 + p + 1];
+    const a20 = alpha * a[r2 + p], a21 = alpha * a[r2 + p + 1];
+    const a30 = alpha * a[r3 + p], a31 = alpha * a[r3 + p + 1];
+    const b0 = p * n;
+    const b1 = b0 + n;
+    for (let j = 0; j < n; j++) {
+      const x0 = b[b0 + j];
+      const x1 = b[b1 + j];
+      c[c0 + j] += a00 * x0 + a01 * x1;
+      c[c1 + j] += a10 * x0 + a11 * x1;
+      c[c2 + j] += a20 * x0 + a21 * x1;
+      c[c3 + j] += a30 * x0 + a31 * x1;
+    }
+  }
   for (; p < k; p++) {
     const a0 = alpha * a[r0 + p];
     const a1 = alpha * a[r1 + p];
@@ -98,8 +116,22 @@ function nnFourRows(a: FloatArray, b: FloatArray, c: FloatArray, i: number, k: n
 
 function nnOneRow(a: FloatArray, b: FloatArray, c: FloatArray, i: number, k: number, n: number, alpha: number): void {
   const ci = i * n;
-  for (let p = 0; p < k; p++) {
-    const ai = alpha * a[i * k + p];
+  const r = i * k;
+  let p = 0;
+  // Four steps of k per pass over the row of C, as in nnFourRows.
+  for (; p + 4 <= k; p += 4) {
+    const a0 = alpha * a[r + p];
+    const a1 = alpha * a[r + p + 1];
+    const a2 = alpha * a[r + p + 2];
+    const a3 = alpha * a[r + p + 3];
+    const b0 = p * n;
+    const b1 = b0 + n;
+    const b2 = b1 + n;
+    const b3 = b2 + n;
+    for (let j = 0; j < n; j++) c[ci + j] += a0 * b[b0 + j] + a1 * b[b1 + j] + a2 * b[b2 + j] + a3 * b[b3 + j];
+  }
+  for (; p < k; p++) {
+    const ai = alpha * a[r + p];
     const bp = p * n;
     for (let j = 0; j < n; j++) c[ci + j] += ai * b[bp + j];
   }
@@ -183,9 +215,20 @@ export function gemmTN(A: Matrix, B: Matrix, C: Matrix, alpha = 1, beta = 0): vo
   const a = A.data;
   const b = B.data;
   const c = C.data;
-  prepareOutput(c, beta);
-  // p-i-j order: row p of A scales row p of B into every row of C.
-  for (let p = 0; p < k; p++) {
+  // p-i-j order: row p of A scales row p of B into every row of C. With beta = 0
+  // the first row writes C instead of a zero fill followed by an add.
+  let p = 0;
+  if (beta === 0 && k > 0) {
+    for (let i = 0; i < m; i++) {
+      const av = alpha * a[i];
+      const ci = i * n;
+      for (let j = 0; j < n; j++) c[ci + j] = av * b[j];
+    }
+    p = 1;
+  } else {
+    prepareOutput(c, beta);
+  }
+  for (; p < k; p++) {
     const ap = p * m;
     const bp = p * n;
     for (let i = 0; i < m; i++) {
