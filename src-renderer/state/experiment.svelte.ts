@@ -170,7 +170,16 @@ export class ExperimentForm {
   /** The sweep spec the form makes, when some field is swept. */
   spec = $derived.by(() => {
     const params = this.parameters;
-    const label = Object.keys(params).map((p) => p.split('.').pop()).join(', ');
+    // "planar: hidden [1]…[5], learning_rate 0.1…1.2"
+    const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+    const label = Object.entries(params)
+      .map(([p, values]) => {
+        const name = p.split('.').pop();
+        if (values.length === 0) return name;
+        return values.length === 1 ? `${name} ${show(values[0])}` : `${name} ${show(values[0])}…${show(values[values.length - 1])}`;
+      })
+      .join(', ')
+      .slice(0, 180);
     const data = this.sourceKind === 'file' && this.file ? this.file.name : this.generator;
     return {
       name: this.name.trim() || `${data}: ${label}`,
