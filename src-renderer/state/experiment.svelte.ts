@@ -267,6 +267,59 @@ export class ExperimentForm {
     return found ? found.message : undefined;
   }
 
+  /** Fills the form from a stored run's config ("Edit as new experiment"). */
+  loadConfig(config: Record<string, any>, file: FileInfo | null): void {
+    const num = (v: unknown, fallback: number | null) => (typeof v === 'number' ? v : fallback);
+    const source = config.data?.train ?? {};
+    if (typeof source.generator === 'string') {
+      this.sourceKind = 'generator';
+      this.generator = source.generator;
+      this.m = num(source.m, 400);
+      this.noise = num(source.noise, GENERATOR_DEFAULT_NOISE[this.generator]);
+      this.seed = num(source.seed, 0);
+      this.classes = num(source.classes, 3);
+    } else if (file) {
+      this.useFile(file);
+      if (source.csv) {
+        this.csvLabel = source.csv.label ?? this.csvLabel;
+        this.csvFeatures = source.csv.features ?? this.csvFeatures;
+      } else {
+        this.xKey = source.x?.key ?? this.xKey;
+        this.yKey = source.y?.key ?? this.yKey;
+        this.examplesAxis = source.examples_axis === 0 ? 0 : -1;
+        this.scale = num(source.scale, 1);
+      }
+    }
+    this.testFraction = num(config.data?.test_fraction, null);
+    this.normalize = config.data?.normalize === 'standardize';
+    const model = config.model ?? {};
+    const hidden: number[] = Array.isArray(model.hidden) ? model.hidden : [];
+    const acts: Activation[] = Array.isArray(model.activations) ? model.activations : hidden.map(() => model.activation ?? 'relu');
+    this.layers = hidden.map((units, i) => ({ units, activation: acts[i] ?? 'relu' }));
+    this.output = model.output === 'softmax' ? 'softmax' : 'sigmoid';
+    const train = config.train ?? {};
+    this.optimizer = train.optimizer ?? 'gd';
+    this.learningRate = num(train.learning_rate, 0.1);
+    if (train.epochs !== undefined) {
+      this.mode = 'epochs';
+      this.epochs = train.epochs;
+      this.batchSize = num(train.batch_size, 64);
+    } else {
+      this.mode = 'iterations';
+      this.iterations = num(train.iterations, 1000);
+    }
+    this.l2 = num(train.l2, 0);
+    this.keepProb = typeof train.keep_prob === 'number' ? train.keep_prob : 1;
+    this.beta = num(train.beta, 0.9);
+    this.beta1 = num(train.beta1, 0.9);
+    this.beta2 = num(train.beta2, 0.999);
+    const init = config.init ?? {};
+    this.initMethod = init.method === 'he' || init.method === 'normal' ? init.method : 'xavier';
+    this.initSeed = num(init.seed, 0);
+    this.name = '';
+    this.sweeps = {};
+  }
+
   addLayer(): void {
     const last = this.layers[this.layers.length - 1];
     this.layers = [...this.layers, { units: last?.units ?? 4, activation: last?.activation ?? 'tanh' }];

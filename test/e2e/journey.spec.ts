@@ -128,6 +128,10 @@ test('a newcomer trains single runs, watches, compares and exports', async ({ pa
   await expect(page.getByText(/Decision boundary\s*at iteration 0/)).toBeVisible();
   await replay.fill(await replay.getAttribute('max') ?? '0');
   await shot(page, '09-run-5-units');
+  // The run's settings come back in the form, ready to tweak.
+  await page.getByRole('button', { name: 'Edit as new experiment' }).click();
+  await expect(page.getByRole('spinbutton', { name: 'Units of hidden layer 1' })).toHaveValue('5');
+  await expect(page.getByRole('spinbutton', { name: 'Iterations', exact: true })).toHaveValue('3000');
 
   await page.getByRole('link', { name: 'Runs' }).click();
   await expect(page.locator('.spacer .row').first()).toBeVisible();
