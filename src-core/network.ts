@@ -219,6 +219,20 @@ export class Network {
     return this.output.lossSum(ws.Z[L], ws.A[L], Y);
   }
 
+  /**
+   * Whether the cost of the last forward pass (over m examples) is certainly
+   * finite, without computing it. For sigmoid and softmax outputs each example's
+   * loss is at most about 2·max|z| + log k, so outputs below 1e150 in magnitude
+   * bound the sum far below overflow for any m the config allows; NaN fails the
+   * test. A linear output's loss has no logarithms, so it is simply computed.
+   */
+  costCertainlyFinite(m: number, l2 = 0): boolean {
+    if (this.output.name === 'linear') return false;
+    const z = this.workspace(m).Z[this.depth - 1].data;
+    for (let i = 0; i < z.length; i++) if (!(Math.abs(z[i]) < 1e150)) return false;
+    return l2 === 0 || Number.isFinite(this.l2Term(l2, m));
+  }
+
   /** λ/(2m)·Σ_l ‖W[l]‖²_F. */
   l2Term(l2: number, m: number): number {
     if (l2 === 0) return 0;

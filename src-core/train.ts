@@ -104,7 +104,8 @@ export interface TrainResult {
 }
 
 interface StepOutcome {
-  cost: number;
+  /** Null where it was not computed (neither recorded nor reported, and certainly finite). */
+  cost: number | null;
   entry?: HistoryEntry;
   stop?: boolean;
 }
@@ -204,10 +205,10 @@ class Trainer {
       const lr = learningRateAt(this.settings.learningRate, step, this.settings.decay);
       const logged = step % logEvery === 0 || step === total - 1;
       const outcome = this.unit === 'iteration' ? this.iteration(step, lr, logged) : this.epoch(step, lr, logged);
-      if (!Number.isFinite(outcome.cost)) {
+      if (outcome.cost !== null && !Number.isFinite(outcome.cost)) {
         return this.finish('diverged', step, `the cost became ${outcome.cost} at ${this.unit} ${step}`);
       }
-      this.report(step, total, outcome.cost, outcome.entry);
+      if (outcome.cost !== null) this.report(step, total, outcome.cost, outcome.entry);
       if (outcome.stop) {
         const done = this.unit === 'iteration' ? step : step + 1;
         return this.finish('stopped', done, `no improvement in ${this.settings.earlyStopping!.metric}`);
@@ -227,7 +228,16 @@ class Trainer {
     const { X, Y } = this.data;
     const test = logged ? this.testMetrics() : null;
     const trainAccuracy = logged && this.hasDropout ? evaluate(this.net, X, Y).accuracy : null;
-    const cost = this.forward(X, Y);
+    this.net.forward(X, this.hasDropout ? this.dropout : NO_DROPOUT);
+    // The cost is computed where it is recorded or reported. In between it is only
+    // needed to catch divergence, and bounded outputs prove it finite (see
+    // Network.costCertainlyFinite) at a fraction of the price of the logarithms.
+    const needed = logged || this.progressDue(step) || !this.net.costCertainlyFinite(X.cols, this.settings.l2);
+    if (!needed) {
+      this.backwardAndUpdate(X, Y, lr);
+      return { cost: null };
+    }
+    const cost = this.net.cost(Y, this.settings.l2);
     if (!Number.isFinite(cost)) return { cost };
     let entry: HistoryEntry | undefined;
     if (logged) {
@@ -350,10 +360,15 @@ class Trainer {
     return entry;
   }
 
-  private report(step: number, total: number, cost: number, entry?: HistoryEntry): void {
+  /** Whether step is reported to onProgress without being logged. */
+  private progressDue(step: number): boolean {
     const { onProgress, progressEvery } = this.hooks;
-    if (!onProgress) return;
-    if (entry || (progressEvery && step % progressEvery === 0)) {
+    return onProgress !== undefined && progressEvery !== undefined && progressEvery > 0 && step % progressEvery === 0;
+  }
+
+  private report(step: number, total: number, cost: number, entry?: HistoryEntry): void {
+    const { onProgress } = this.hooks;
+    if (onProgress && (entry || this.progressDue(step))) {
       onProgress({ step, totalSteps: total, cost, elapsedMs: performance.now() - this.started, entry });
     }
   }

@@ -137,6 +137,39 @@ describe('divergence, cancellation, early stopping and progress', () => {
     expect(result.history.every((h) => Number.isFinite(h.cost))).toBe(true);
   });
 
+  it('catches divergence at the step it happens, between logged steps, for sigmoid outputs', async () => {
+    const { X, Y } = xorLike();
+    const net = smallNet();
+    // Unrecorded steps skip the cost when the outputs prove it finite; a blow-up
+    // must still end the run at its own step, with the previous parameters.
+    const result = await train(net, { X, Y }, settings({ learningRate: 1e307, schedule: { iterations: 500 }, logEvery: 1000 }));
+    expect(result.status).toBe('diverged');
+    const at = Number(/at iteration (\d+)/.exec(result.reason!)![1]);
+    expect(at).toBeGreaterThan(0);
+    expect(at).toBeLessThan(499);
+    expect(result.steps).toBe(at);
+    for (const p of net.parameters()) for (const v of p.value.data) expect(Number.isFinite(v)).toBe(true);
+    net.forward(X);
+    expect(Number.isFinite(net.cost(Y))).toBe(true);
+  });
+
+  it('knows when a cost is certainly finite without computing it', () => {
+    const net = new Network({ sizes: [1, 1], activations: [], output: 'sigmoid' });
+    const X = Matrix.fromRows([[1, 2]]);
+    net.W[0].data[0] = 1e100;
+    net.forward(X);
+    expect(net.costCertainlyFinite(2)).toBe(true);
+    net.W[0].data[0] = 1e200;
+    net.forward(X);
+    expect(net.costCertainlyFinite(2)).toBe(false);
+    net.W[0].data[0] = NaN;
+    net.forward(X);
+    expect(net.costCertainlyFinite(2)).toBe(false);
+    const linear = new Network({ sizes: [1, 1], activations: [], output: 'linear' });
+    linear.forward(X);
+    expect(linear.costCertainlyFinite(2)).toBe(false); // always computed: it is cheap and can overflow
+  });
+
   it('stops when the signal is aborted, even mid-run', async () => {
     const { X, Y } = xorLike();
     const controller = new AbortController();
