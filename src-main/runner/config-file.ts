@@ -49,7 +49,7 @@ export function parseConfigText(text: string, name: string): RunConfig {
  * VS Code's JSON support) locates the first one, strictly: no comments, no
  * trailing commas.
  */
-function jsonErrorWithLine(text: string, error: Error): string {
+export function jsonErrorWithLine(text: string, error: Error): string {
   const errors: ParseError[] = [];
   parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false });
   if (errors.length === 0) return error.message;

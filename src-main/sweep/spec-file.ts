@@ -6,10 +6,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type ParseError, parse as parseJsonc, printParseErrorCode } from 'jsonc-parser';
 import { formatIssues } from '../../src-core/config';
 import { type SweepPlan, parseSweepSpec } from '../../src-core/sweep-spec';
-import { withAbsolutePaths } from '../runner/config-file';
+import { jsonErrorWithLine, withAbsolutePaths } from '../runner/config-file';
 
 /** A spec that cannot be used; the message lists every problem, each with its path. */
 export class SweepSpecError extends Error {
@@ -52,17 +51,4 @@ export function loadSweepSpec(value: unknown, dir: string, name = 'the sweep spe
   const stored: Record<string, unknown> = { ...(value as Record<string, unknown>), base_dir: baseDir };
   delete stored.$schema;
   return { plan: result.plan, stored, baseDir };
-}
-
-/** Where JSON goes wrong, as "value expected at line 3, column 11" (as config-file.ts does). */
-function jsonErrorWithLine(text: string, error: Error): string {
-  const errors: ParseError[] = [];
-  parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false });
-  if (errors.length === 0) return error.message;
-  const { offset, error: code } = errors[0];
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  const column = offset - before.lastIndexOf('\n');
-  const what = printParseErrorCode(code).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
-  return `${what} at line ${line}, column ${column}`;
 }
