@@ -10,6 +10,7 @@ import { readMat } from '../../src-core/io/mat.js';
 import { DTYPES, ImportError, type DType, type NdArray } from '../../src-core/io/ndarray.js';
 import { readNpy } from '../../src-core/io/npy.js';
 import { readNpz } from '../../src-core/io/npz.js';
+import { byteMutation } from '../helpers/mutate';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/io/files');
 const load = (name: string): Uint8Array => new Uint8Array(readFileSync(join(FIXTURES, name)));
@@ -47,31 +48,9 @@ const enc = new TextEncoder();
 function mutate(src: Uint8Array, rand: () => number): { bytes: Uint8Array; kind: string } {
   const int = (n: number): number => Math.floor(rand() * n);
   const b = src.slice();
-  switch (int(7)) {
-    case 0: {
-      const flips = 1 + int(8);
-      for (let i = 0; i < flips; i++) b[int(b.length)] ^= 1 << int(8);
-      return { bytes: b, kind: `${flips} bit flips` };
-    }
-    case 1: {
-      const at = int(b.length);
-      return { bytes: b.subarray(0, at), kind: `truncated to ${at}` };
-    }
-    case 2: {
-      const at = int(b.length + 1);
-      const ins = Uint8Array.from({ length: 1 + int(16) }, () => int(256));
-      const out = new Uint8Array(b.length + ins.length);
-      out.set(b.subarray(0, at));
-      out.set(ins, at);
-      out.set(b.subarray(at), at + ins.length);
-      return { bytes: out, kind: `${ins.length} bytes inserted at ${at}` };
-    }
-    case 3: {
-      const at = int(b.length);
-      const n = 1 + int(16);
-      const out = new Uint8Array([...b.subarray(0, at), ...b.subarray(at + n)]);
-      return { bytes: out, kind: `${n} bytes deleted at ${at}` };
-    }
+  const which = int(7);
+  if (which < 4) return byteMutation(b, which as 0 | 1 | 2 | 3, int);
+  switch (which) {
     case 4: {
       // Header field edits: rewrite the text between the braces.
       const end = b.indexOf(0x7d); // '}'

@@ -10,6 +10,7 @@ import { DTYPES, ImportError, type DType, type NdArray } from '../../src-core/io
 import { readSafetensors, writeSafetensors } from '../../src-core/io/safetensors';
 import { exportSafetensors } from '../../src-core/export/safetensors';
 import { prng, randomModel } from '../fixtures/export/models';
+import { byteMutation } from '../helpers/mutate';
 
 const CASES = 5000;
 
@@ -69,31 +70,9 @@ function mutate(src: Uint8Array, rand: () => number): { bytes: Uint8Array; kind:
   const int = (n: number): number => Math.floor(rand() * n);
   const pick = <T>(a: readonly T[]): T => a[int(a.length)];
   const b = src.slice();
-  switch (int(9)) {
-    case 0: {
-      const flips = 1 + int(8);
-      for (let i = 0; i < flips; i++) b[int(b.length)] ^= 1 << int(8);
-      return { bytes: b, kind: `${flips} bit flips` };
-    }
-    case 1: {
-      const at = int(b.length);
-      return { bytes: b.subarray(0, at), kind: `truncated to ${at}` };
-    }
-    case 2: {
-      const at = int(b.length + 1);
-      const extra = Uint8Array.from({ length: 1 + int(16) }, () => int(256));
-      const out = new Uint8Array(b.length + extra.length);
-      out.set(b.subarray(0, at));
-      out.set(extra, at);
-      out.set(b.subarray(at), at + extra.length);
-      return { bytes: out, kind: `${extra.length} bytes inserted at ${at}` };
-    }
-    case 3: {
-      const at = int(b.length);
-      const count = 1 + int(16);
-      const out = new Uint8Array([...b.subarray(0, at), ...b.subarray(at + count)]);
-      return { bytes: out, kind: `${count} bytes deleted at ${at}` };
-    }
+  const which = int(9);
+  if (which < 4) return byteMutation(b, which as 0 | 1 | 2 | 3, int);
+  switch (which) {
     case 4: {
       // The header size: small changes, huge values, the high word.
       const view = new DataView(b.buffer);
