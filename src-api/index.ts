@@ -11,3 +11,4 @@ export * from './messages';
 export * from './client';
 export * from './binary';
 export * from './config';
+export * from './settings';

@@ -23,6 +23,7 @@ import {
   SweepDetailSchema,
   SweepRowSchema,
 } from './schemas';
+import { SettingsSchema, StoreChoiceSchema } from './settings';
 
 const text = z.string().max(API_LIMITS.maxText);
 const ids = z.array(IdSchema).min(1).max(API_LIMITS.maxIds);
@@ -102,6 +103,19 @@ export const API_METHODS = {
   'datasets.inspect': method(z.strictObject({ file: z.string().min(1).max(4096) }), FileInfoSchema),
   /** Draws a generator's data for the scatter preview (at most maxPreviewExamples points). */
   'datasets.preview': method(z.strictObject({ source: GeneratorSourceSchema }), PreviewSchema),
+
+  /** Where the store is, whether it can be changed here, and whether the welcome was dismissed. */
+  'settings.get': method(z.strictObject({}), SettingsSchema),
+  /** Changes what the renderer may change itself: the welcome screen's dismissal. */
+  'settings.update': method(z.strictObject({ welcomeDismissed: z.boolean().optional() }), SettingsSchema),
+  /**
+   * The desktop app only: picks another store in a native folder dialog (or, with
+   * `useDefault`, goes back to the user data folder's), opens it with its lock and switches
+   * to it; the renderer reloads. The renderer never names a path. Elsewhere: a conflict.
+   */
+  'settings.chooseStore': method(z.strictObject({ useDefault: z.boolean().optional() }), StoreChoiceSchema),
+  /** The desktop app only: shows the store's folder in the file manager. */
+  'settings.revealStore': method(z.strictObject({}), ok),
 } as const;
 
 export type ApiMethods = typeof API_METHODS;

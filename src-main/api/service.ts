@@ -28,6 +28,7 @@ import { Trainer } from './trainer';
 import { FileAccess, IMPORTS_DIR } from './file-access';
 import { inspectFile } from './imports';
 import { SweepService } from './sweeps';
+import { type SettingsHooks, SettingsService } from './settings';
 import { forkHosts } from '../sweep/fork-host';
 import type { TrialHostFactory } from '../sweep/trial-host';
 
@@ -43,6 +44,8 @@ export interface ApiOptions {
   trialHosts?: TrialHostFactory;
   /** Folder that relative file paths in UI-made specs and configs start from (default cwd). */
   baseDir?: string;
+  /** The desktop app's store dialog and file manager (see settings.ts); none in a browser. */
+  settings?: SettingsHooks;
 }
 
 /** One connected renderer: a WebSocket, an Electron window, a test. */
@@ -70,6 +73,7 @@ export class LayerlabApi {
   /** Which files configs from the UI may name. */
   readonly files: FileAccess;
   readonly store: RunStore;
+  readonly settings: SettingsService;
   private readonly hp = new Map<string, Hyperparams>();
   private readonly prepared = new Map<string, Promise<PreparedExperiment>>();
   private readonly handlers: Handlers;
@@ -94,6 +98,7 @@ export class LayerlabApi {
       concurrency: options.concurrency ?? 2,
       baseDir: options.baseDir ?? process.cwd(),
     });
+    this.settings = new SettingsService(options.store, options.settings ?? {}, () => this.busy());
     this.handlers = this.makeHandlers();
     this.prewarm = setTimeout(() => void this.warmHyperparams(), 0);
   }
@@ -352,6 +357,14 @@ export class LayerlabApi {
         return { ok: true };
       },
 
+      'settings.get': () => this.settings.get(),
+      'settings.update': (changes) => this.settings.update(changes),
+      'settings.chooseStore': ({ useDefault }) => this.settings.chooseStore(useDefault ?? false),
+      'settings.revealStore': async () => {
+        await this.settings.revealStore();
+        return { ok: true };
+      },
+
       'datasets.generators': () =>
         Object.entries(generators).map(([name, g]) => ({ name, description: g.description, defaultNoise: g.defaultNoise, classes: g.classes })),
 
@@ -380,6 +393,17 @@ export class LayerlabApi {
         };
       },
     };
+  }
+
+  /** What is training in this store now ("2 runs are training"), or null. */
+  private busy(): string | null {
+    // A store opened for writing marks dead processes' running runs and sweeps interrupted,
+    // so those still running are this process's; a queued run may be a crashed one's.
+    const runs = this.store.listRuns({ status: ['queued', 'running'] }).filter((r) => r.status === 'running' || this.trainer.has(r.id)).length;
+    const sweeps = this.store.listSweeps().filter((s) => s.status === 'running').length;
+    if (sweeps > 0) return `${sweeps} sweep${sweeps === 1 ? ' is' : 's are'} running`;
+    if (runs > 0) return `${runs} run${runs === 1 ? ' is' : 's are'} training`;
+    return null;
   }
 
   private touch(ids: string[]): void {

@@ -6,15 +6,14 @@
  * Security: contextIsolation and sandbox on, nodeIntegration off, a strict CSP, navigation
  * and window.open blocked, every permission request denied, one instance at a time.
  */
-import { BrowserWindow, Menu, app, dialog, ipcMain, session, utilityProcess } from 'electron';
+import { BrowserWindow, Menu, app, dialog, ipcMain, session, shell, utilityProcess } from 'electron';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LayerlabApi } from '../api/service';
-import { RunStore, resolveStoreDir } from '../store';
 import { CSP } from '../ui-server/static-files';
 import { type UtilityProcessLike, utilityHosts } from '../sweep/utility-host';
-import { registerIpc } from './ipc';
+import { APP_SETTINGS_FILE, Workbench } from './store-switch';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const rendererIndex = join(here, '../renderer/index.html');
@@ -40,42 +39,62 @@ function isTrustedUrl(url: string): boolean {
 }
 
 async function start(): Promise<void> {
-  const store = RunStore.open(resolveStoreDir({}));
-  const api = new LayerlabApi({
-    store,
-    transport: 'ipc',
-    workerUrl: new URL('./train-worker.js', import.meta.url),
-    // Sweep trials run in Electron utility processes (the bundled trial-process.ts).
-    // (Electron's ForkOptions types stdio more narrowly than the engine's structural type.)
-    trialHosts: utilityHosts(utilityProcess as unknown as UtilityProcessLike, { entry: join(here, 'trial-process.js') }),
-    baseDir: app.getPath('documents'),
-  });
-
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
   });
 
-  const unregister = registerIpc(ipcMain, {
-    api,
-    isTrustedUrl,
-    saveFile: async (sender, name, bytes) => {
-      const win = BrowserWindow.fromWebContents(sender);
-      const options = { defaultPath: name };
-      const result = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
-      if (result.canceled || !result.filePath) return null;
-      await writeFile(result.filePath, bytes);
-      return result.filePath;
-    },
-    openFile: async (sender) => {
-      const win = BrowserWindow.fromWebContents(sender);
+  // The store (the user's choice, else the default) and the API over it, served over IPC;
+  // settings.chooseStore switches both (store-switch.ts).
+  const bench = Workbench.open({
+    ipcMain,
+    settingsFile: join(app.getPath('userData'), APP_SETTINGS_FILE),
+    makeApi: (store, settings) =>
+      new LayerlabApi({
+        store,
+        transport: 'ipc',
+        workerUrl: new URL('./train-worker.js', import.meta.url),
+        // Sweep trials run in Electron utility processes (the bundled trial-process.ts).
+        // (Electron's ForkOptions types stdio more narrowly than the engine's structural type.)
+        trialHosts: utilityHosts(utilityProcess as unknown as UtilityProcessLike, { entry: join(here, 'trial-process.js') }),
+        baseDir: app.getPath('documents'),
+        settings,
+      }),
+    chooseFolder: async (current) => {
+      const win = BrowserWindow.getFocusedWindow();
       const options = {
-        properties: ['openFile' as const],
-        filters: [{ name: 'Data', extensions: ['csv', 'npy', 'npz', 'h5', 'hdf5', 'mat'] }],
+        title: 'Choose a Layerlab store',
+        buttonLabel: 'Use this folder',
+        defaultPath: current,
+        properties: ['openDirectory' as const, 'createDirectory' as const, 'promptToCreate' as const],
       };
       const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
       return result.canceled ? null : (result.filePaths[0] ?? null);
+    },
+    reveal: async (dir) => {
+      const error = await shell.openPath(dir);
+      if (error) throw new Error(`could not open ${dir}: ${error}`);
+    },
+    ipc: {
+      isTrustedUrl,
+      saveFile: async (sender, name, bytes) => {
+        const win = BrowserWindow.fromWebContents(sender);
+        const options = { defaultPath: name };
+        const result = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+        if (result.canceled || !result.filePath) return null;
+        await writeFile(result.filePath, bytes);
+        return result.filePath;
+      },
+      openFile: async (sender) => {
+        const win = BrowserWindow.fromWebContents(sender);
+        const options = {
+          properties: ['openFile' as const],
+          filters: [{ name: 'Data', extensions: ['csv', 'npy', 'npz', 'h5', 'hdf5', 'mat'] }],
+        };
+        const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+        return result.canceled ? null : (result.filePaths[0] ?? null);
+      },
     },
   });
 
@@ -129,7 +148,6 @@ async function start(): Promise<void> {
 
   app.on('window-all-closed', () => app.quit());
   app.on('will-quit', () => {
-    unregister();
-    void api.close().finally(() => store.close());
+    void bench.close();
   });
 }
