@@ -41,6 +41,9 @@ export default defineConfig({
       outDir: resolve(root, 'out/renderer'),
       emptyOutDir: true,
       target: 'chrome120',
+      // electron-vite leaves the renderer unminified; minified, the code the runs view
+      // needs first downloads, parses and compiles in a fraction of the time.
+      minify: true,
       // No inline scripts or styles: the CSP allows only files from 'self'.
       assetsInlineLimit: 0,
       modulePreload: { polyfill: false },
