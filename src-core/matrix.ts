@@ -5,6 +5,11 @@
  * Storage is row-major (C order, as NumPy's default), in a Float64Array (the
  * default) or a Float32Array. A Matrix is a thin view: it owns its typed array and
  * has no methods that compute; arithmetic lives in kernels.ts.
+ *
+ * A matrix may also view a region of a growable buffer (WebAssembly memory, see
+ * wasm/arena.ts). Growing that memory detaches every view on it, so such a matrix
+ * re-creates its view the next time `data` is read: keep the Matrix, not its
+ * `data`, across anything that may allocate.
  */
 
 export type Precision = 'float64' | 'float32';
@@ -15,10 +20,18 @@ export class ShapeError extends Error {
   override name = 'ShapeError';
 }
 
+/** Memory whose `buffer` is replaced when it grows, such as a WebAssembly.Memory. */
+export interface GrowableBuffer {
+  readonly buffer: ArrayBuffer;
+}
+
 export class Matrix {
   readonly rows: number;
   readonly cols: number;
-  readonly data: FloatArray;
+  #data: FloatArray;
+  readonly #length: number;
+  /** Where the values live when the matrix views a growable buffer. */
+  #home: { memory: GrowableBuffer; byteOffset: number } | null = null;
 
   constructor(rows: number, cols: number, data: FloatArray) {
     if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {
@@ -31,7 +44,36 @@ export class Matrix {
     }
     this.rows = rows;
     this.cols = cols;
-    this.data = data;
+    this.#data = data;
+    this.#length = data.length;
+  }
+
+  /**
+   * A matrix over rows·cols values of `memory` from byteOffset on (aligned to the
+   * value size), which follows the memory when it grows.
+   */
+  static view(rows: number, cols: number, precision: Precision, memory: GrowableBuffer, byteOffset: number): Matrix {
+    const m = new Matrix(rows, cols, viewOf(memory.buffer, byteOffset, rows * cols, precision));
+    m.#home = { memory, byteOffset };
+    return m;
+  }
+
+  /** The values, row-major. A view on growable memory is re-created if the memory grew. */
+  get data(): FloatArray {
+    const d = this.#data;
+    // A detached view has length 0; only a matrix with a home can lose its buffer.
+    if (d.length === this.#length || this.#home === null) return d;
+    const { memory, byteOffset } = this.#home;
+    return (this.#data = viewOf(memory.buffer, byteOffset, this.#length, this.precisionOf(d)));
+  }
+
+  /** The growable memory this matrix views, or null for a matrix that owns its array. */
+  get memory(): GrowableBuffer | null {
+    return this.#home?.memory ?? null;
+  }
+
+  private precisionOf(d: FloatArray): Precision {
+    return d instanceof Float32Array ? 'float32' : 'float64';
   }
 
   /** A matrix of zeros. */
@@ -70,11 +112,11 @@ export class Matrix {
   }
 
   get precision(): Precision {
-    return this.data instanceof Float32Array ? 'float32' : 'float64';
+    return this.precisionOf(this.#data);
   }
 
   get size(): number {
-    return this.data.length;
+    return this.#length;
   }
 
   /** The shape as NumPy prints it, e.g. "(4, 2)". */
@@ -108,6 +150,10 @@ export class Matrix {
     }
     return out;
   }
+}
+
+function viewOf(buffer: ArrayBuffer, byteOffset: number, length: number, precision: Precision): FloatArray {
+  return precision === 'float32' ? new Float32Array(buffer, byteOffset, length) : new Float64Array(buffer, byteOffset, length);
 }
 
 export function allocate(length: number, precision: Precision): FloatArray {

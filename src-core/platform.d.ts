@@ -18,3 +18,25 @@ declare class TextEncoder {
 declare const performance: { now(): number };
 
 declare function setTimeout(callback: () => void, ms?: number): unknown;
+
+// WebAssembly, as far as the core's kernels use it (wasm/engine.ts): synchronous
+// compilation and instantiation from bytes, and an imported, growable memory.
+declare namespace WebAssembly {
+  class Module {
+    constructor(bytes: Uint8Array);
+  }
+  class Instance {
+    constructor(module: Module, imports?: Record<string, Record<string, unknown>>);
+    readonly exports: Record<string, unknown>;
+  }
+  class Memory {
+    constructor(descriptor: { initial: number; maximum?: number });
+    readonly buffer: ArrayBuffer;
+    /** Grows by delta pages of 64 KiB; returns the old size in pages. Detaches the old buffer. */
+    grow(delta: number): number;
+  }
+  class Global {
+    readonly value: unknown;
+  }
+  function validate(bytes: Uint8Array): boolean;
+}

@@ -1,6 +1,525 @@
-/** Generates the WAT text of the GEMM kernels (NN, NT, TN; float32 and float64). */
+/**
+ * Generates the WAT text of the GEMM kernels: C = α·op(A)·op(B) + β·C for the
+ * three forms the network needs (NN, NT, TN), float64 and float32, row-major like
+ * src-core/kernels.ts. Pointers are byte offsets into the imported memory.
+ *
+ *   gemm_nn_<t>(A, B, C, M, N, K, alpha, beta)   A (M, K), B (K, N), C (M, N)
+ *   gemm_nt_<t>(A, B, C, M, N, K, alpha, beta)   A (M, K), B (N, K)
+ *   gemm_tn_<t>(A, B, C, M, N, K, alpha, beta)   A (K, M), B (K, N)
+ *
+ * With beta = 0, C is only written (NaN in C does not leak), as in BLAS.
+ *
+ * NN and TN: cache blocks of KC steps of k and MC rows of op(A); each block of
+ * op(A) is packed into the scratch area so that the micro-kernel reads it
+ * sequentially (MR values per step of k, one splat load each). B is not packed:
+ * its rows are contiguous, each step of k loads NR vectors from one row, and a
+ * strip of KC rows of those vectors stays in L1 while the micro-kernel walks down
+ * the MR-row tiles of the block. Packing B would cost a pass over B per product
+ * for a reuse of only M/MR (5 for the deep net's 20 rows).
+ *
+ * NT: every entry is a dot product of a row of A and a row of B, so the kernel
+ * vectorises along k: an MR×NR tile of vector accumulators, reduced across lanes
+ * at the end. Nothing is packed; A and B are read along their rows.
+ *
+ * Tails need no scalar code: a partial vector of w < lanes values is read with
+ * load64_zero / load32_zero (+ load32_lane) and written with store*_lane, so no
+ * kernel reads or writes outside its matrices.
+ *
+ * Registers: V8 gives WebAssembly 15 usable xmm registers on x64. The NN tile of
+ * 4 rows × 2 vectors holds 8 accumulators + 2 B vectors + 1 splat; the NT tile of
+ * 4 × 2 holds 8 accumulators + 2 B vectors + 1 A vector.
+ */
 import type { Variant } from './build';
 
-export function gemmFunctions(_variant: Variant): string {
-  return '';
+interface Num {
+  t: 'f64' | 'f32';
+  /** Lanes per v128. */
+  L: number;
+  /** Bytes per value, and its log2. */
+  size: number;
+  shift: number;
+  v: 'f64x2' | 'f32x4';
+  splat: string;
+}
+
+const F64: Num = { t: 'f64', L: 2, size: 8, shift: 3, v: 'f64x2', splat: 'v128.load64_splat' };
+const F32: Num = { t: 'f32', L: 4, size: 4, shift: 2, v: 'f32x4', splat: 'v128.load32_splat' };
+
+/** Rows and vectors per NN/TN micro-tile; rows and columns per NT tile. */
+const MR = 4;
+const NR = 2;
+/** Cache blocking: steps of k per block and rows of op(A) per packed block. */
+const KC: Record<Num['t'], number> = { f64: 256, f32: 512 };
+const MC = 96;
+/** KC for NT, whose blocks are rows of A and B read in place. */
+const KC_NT: Record<Num['t'], number> = { f64: 512, f32: 1024 };
+
+/**
+ * The packed block of op(A) lives at the start of memory; the loader allocates
+ * matrices from HEAP_BASE on (exported as `heap_base`).
+ */
+const SCRATCH = 64;
+const HEAP_BASE = 4 * 65536;
+const scratchBytes = Math.max(MC * KC.f64 * 8, MC * KC.f32 * 4);
+if (SCRATCH + scratchBytes > HEAP_BASE) throw new Error('the GEMM scratch area does not fit below heap_base');
+
+// ---------------------------------------------------------------------------
+// Small WAT helpers: everything is built as folded S-expressions.
+
+const get = (x: string) => `(local.get $${x})`;
+const set = (x: string, e: string) => `(local.set $${x} ${e})`;
+const c32 = (n: number) => `(i32.const ${n})`;
+const add = (a: string, b: string) => `(i32.add ${a} ${b})`;
+const sub = (a: string, b: string) => `(i32.sub ${a} ${b})`;
+const mul = (a: string, b: string) => `(i32.mul ${a} ${b})`;
+const shl = (a: string, n: number) => (n === 0 ? a : `(i32.shl ${a} ${c32(n)})`);
+const inc = (x: string, e: string) => set(x, add(get(x), e));
+const ZERO = '(v128.const i64x2 0 0)';
+
+function lines(...parts: (string | string[])[]): string {
+  return parts.flat().filter((s) => s !== '').join('\n');
+}
+
+/** a·b + c, fused where the variant allows it. */
+function madd(n: Num, variant: Variant, a: string, b: string, c: string): string {
+  return variant.relaxed ? `(${n.v}.relaxed_madd ${a} ${b} ${c})` : `(${n.v}.add ${c} (${n.v}.mul ${a} ${b}))`;
+}
+
+const offset = (o: number) => (o === 0 ? '' : ` offset=${o}`);
+
+/** Loads w ≤ L values at ptr + off into the low lanes of a vector, zeroing the rest. */
+function load(n: Num, ptr: string, off: number, w: number): string {
+  if (w === n.L) return `(v128.load${offset(off)} ${ptr})`;
+  if (n.t === 'f64' || w === 1) return `(v128.load${n.t === 'f64' || w === 2 ? 64 : 32}_zero${offset(off)} ${ptr})`;
+  if (w === 2) return `(v128.load64_zero${offset(off)} ${ptr})`;
+  // w = 3 (float32): two values, then the third into lane 2.
+  return `(v128.load32_lane${offset(off + 8)} 2 ${ptr} (v128.load64_zero${offset(off)} ${ptr}))`;
+}
+
+/** Stores the low w ≤ L lanes of a vector at ptr + off. */
+function store(n: Num, ptr: string, off: number, w: number, value: string): string {
+  if (w === n.L) return `(v128.store${offset(off)} ${ptr} ${value})`;
+  if (n.t === 'f64') return `(v128.store64_lane${offset(off)} 0 ${ptr} ${value})`;
+  if (w === 1) return `(v128.store32_lane${offset(off)} 0 ${ptr} ${value})`;
+  if (w === 2) return `(v128.store64_lane${offset(off)} 0 ${ptr} ${value})`;
+  // w = 3 needs the value twice: it must be a local.get.
+  return lines(`(v128.store64_lane${offset(off)} 0 ${ptr} ${value})`, `(v128.store32_lane${offset(off + 8)} 2 ${ptr} ${value})`);
+}
+
+/**
+ * The branches of a br_table on `index` (0…cases.length−1): case k runs
+ * cases[k], then leaves. Case 0 is usually empty.
+ */
+function switchOn(index: string, cases: string[], label: string): string {
+  const labels = cases.map((_, k) => `$${label}_${k}`);
+  let text = `(br_table ${labels.join(' ')} $${label}_end ${index})`;
+  for (let k = 0; k < cases.length; k++) {
+    text = lines(`(block ${labels[k]}`, text, ')', cases[k], `(br $${label}_end)`);
+  }
+  return lines(`(block $${label}_end`, text, ')');
+}
+
+/** The C update of one vector: C = α·acc (β = 0 in the first block) or α·acc + β·C. */
+function updateC(n: Num, ptr: string, off: number, w: number, acc: string, withBeta: boolean): string {
+  const scaled = `(${n.v}.mul ${get('alphaV')} ${acc})`;
+  if (!withBeta) return store(n, ptr, off, w, scaled);
+  const value = `(${n.v}.add ${scaled} (${n.v}.mul ${get('betaV')} ${load(n, ptr, off, w)}))`;
+  if (w === 3) return lines(set('t', value), store(n, ptr, off, w, get('t')));
+  return store(n, ptr, off, w, value);
+}
+
+// ---------------------------------------------------------------------------
+// NN and TN: packing op(A), and the panel kernel shared by both.
+
+/**
+ * Packs rows ib…ib+mc−1, steps kb…kb+kc−1 of op(A) into the scratch area: tile
+ * after tile of MR rows (the last may have fewer, mr), each tile as kc groups of
+ * mr values (one per row) so that the micro-kernel reads it sequentially.
+ * NN reads A (M, K) along rows; TN reads A (K, M), whose op(A) rows are columns.
+ */
+function packFunction(n: Num, form: 'nn' | 'tn'): string {
+  const s = n.shift;
+  // Source element (row i, step p) of op(A): NN A[i·K + p], TN A[p·M + i].
+  const rowStep = form === 'nn' ? 'K' : 'M'; // the stride between rows of A in elements
+  return lines(
+    `(func $pack_${form}_${n.t} (param $A i32) (param $${rowStep} i32) (param $ib i32) (param $mc i32) (param $kb i32) (param $kc i32)`,
+    '  (local $dst i32) (local $i i32) (local $mr i32) (local $r i32) (local $src i32) (local $d i32) (local $p i32) (local $step i32) (local $lda i32)',
+    set('dst', c32(SCRATCH)),
+    set('i', c32(0)),
+    set('lda', shl(get(rowStep), s)),
+    '(block $done (loop $tiles',
+    '  (br_if $done (i32.ge_u (local.get $i) (local.get $mc)))',
+    `  ${set('mr', sub(get('mc'), get('i')))}`,
+    `  (if (i32.gt_u (local.get $mr) ${c32(MR)}) (then ${set('mr', c32(MR))}))`,
+    `  ${set('step', shl(get('mr'), s))}`,
+    form === 'nn'
+      ? // For each row r of the tile: A[(ib+i+r)·K + kb + p] → dst[p·mr + r].
+        lines(
+          set('r', c32(0)),
+          '(loop $rows',
+          set('src', add(get('A'), shl(add(mul(add(add(get('ib'), get('i')), get('r')), get('K')), get('kb')), s))),
+          set('d', add(get('dst'), shl(get('r'), s))),
+          set('p', get('kc')),
+          '(loop $steps',
+          `(${n.t}.store ${get('d')} (${n.t}.load ${get('src')}))`,
+          inc('src', c32(n.size)),
+          inc('d', get('step')),
+          set('p', sub(get('p'), c32(1))),
+          '(br_if $steps (local.get $p)))',
+          set('r', add(get('r'), c32(1))),
+          '(br_if $rows (i32.lt_u (local.get $r) (local.get $mr))))',
+        )
+      : // For each step p: the mr values A[(kb+p)·M + ib+i … +mr−1] are contiguous.
+        lines(
+          set('src', add(get('A'), shl(add(mul(get('kb'), get('M')), add(get('ib'), get('i'))), s))),
+          set('d', get('dst')),
+          set('p', get('kc')),
+          '(loop $steps',
+          set('r', c32(0)),
+          '(loop $rows',
+          `(${n.t}.store ${add(get('d'), shl(get('r'), s))} (${n.t}.load ${add(get('src'), shl(get('r'), s))}))`,
+          set('r', add(get('r'), c32(1))),
+          '(br_if $rows (i32.lt_u (local.get $r) (local.get $mr))))',
+          inc('src', get('lda')),
+          inc('d', get('step')),
+          set('p', sub(get('p'), c32(1))),
+          '(br_if $steps (local.get $p)))',
+        ),
+    `  ${inc('dst', mul(get('step'), get('kc')))}`,
+    `  ${inc('i', c32(MR))}`,
+    '  (br $tiles)))',
+    ')',
+  );
+}
+
+/**
+ * One mr × (widths) tile of the panel: accumulators over kc steps of the packed
+ * tile at $pa (which it advances to the next tile) and the B vectors at $pb (rows
+ * $ldb bytes apart), then the update of C at $pc (rows $ldc bytes apart).
+ */
+function nnMicro(n: Num, variant: Variant, mr: number, widths: number[]): string {
+  const acc = (r: number, c: number) => `c${r}_${c}`;
+  const out: string[] = [];
+  out.push(set('pend', add(get('pa'), mul(get('kc'), c32(mr * n.size)))));
+  for (let r = 0; r < mr; r++) for (let c = 0; c < widths.length; c++) out.push(set(acc(r, c), ZERO));
+  out.push('(loop $k');
+  widths.forEach((w, c) => out.push(set(`b${c}`, load(n, get('pb'), c * 16, w))));
+  for (let r = 0; r < mr; r++) {
+    out.push(set('a', `(${n.splat}${offset(r * n.size)} ${get('pa')})`));
+    for (let c = 0; c < widths.length; c++) out.push(set(acc(r, c), madd(n, variant, get('a'), get(`b${c}`), get(acc(r, c)))));
+  }
+  out.push(inc('pa', c32(mr * n.size)), inc('pb', get('ldb')), '(br_if $k (i32.lt_u (local.get $pa) (local.get $pend))))');
+  const update = (withBeta: boolean) => {
+    const u: string[] = [set('q', get('pc'))];
+    for (let r = 0; r < mr; r++) {
+      widths.forEach((w, c) => u.push(updateC(n, get('q'), c * 16, w, get(acc(r, c)), withBeta)));
+      if (r < mr - 1) u.push(inc('q', get('ldc')));
+    }
+    return lines(u);
+  };
+  out.push(`(if (local.get $bz) (then ${update(false)}) (else ${update(true)}))`);
+  return lines(out);
+}
+
+/**
+ * All tiles of one column strip of the panel (columns j…j+Σwidths−1): full MR-row
+ * tiles, then the last mr < MR rows.
+ */
+function nnStrip(n: Num, variant: Variant, widths: number[], label: string): string {
+  return lines(
+    set('pa', c32(SCRATCH)),
+    set('i', c32(0)),
+    set('pc', add(get('C'), shl(get('j'), n.shift))),
+    `(block $${label}_full (loop $${label}_rows`,
+    `  (br_if $${label}_full (i32.gt_u (i32.add (local.get $i) ${c32(MR)}) (local.get $mc)))`,
+    set('pb', add(get('B'), shl(get('j'), n.shift))),
+    nnMicro(n, variant, MR, widths),
+    inc('pc', mul(get('ldc'), c32(MR))),
+    inc('i', c32(MR)),
+    `  (br $${label}_rows)))`,
+    set('pb', add(get('B'), shl(get('j'), n.shift))),
+    switchOn(
+      sub(get('mc'), get('i')),
+      ['', ...Array.from({ length: MR - 1 }, (_, k) => nnMicro(n, variant, k + 1, widths))],
+      `${label}_tail`,
+    ),
+  );
+}
+
+/**
+ * The panel: C[0…mc, 0…N) (+)= packed op(A) block (mc × kc) · B[0…kc, 0…N),
+ * with B and C already offset to the block. Column strips of NR vectors, then one
+ * vector, then a partial vector.
+ */
+function panelFunction(n: Num, variant: Variant): string {
+  const width = NR * n.L;
+  const accs: string[] = [];
+  for (let r = 0; r < MR; r++) for (let c = 0; c < NR; c++) accs.push(`(local $c${r}_${c} v128)`);
+  const partial = Array.from({ length: n.L - 1 }, (_, k) => nnStrip(n, variant, [k + 1], `w${k + 1}`));
+  return lines(
+    `(func $panel_${n.t} (param $B i32) (param $C i32) (param $mc i32) (param $N i32) (param $kc i32) (param $bz i32) (param $alphaV v128) (param $betaV v128)`,
+    '  (local $j i32) (local $i i32) (local $pa i32) (local $pend i32) (local $pb i32) (local $pc i32) (local $q i32) (local $ldb i32) (local $ldc i32)',
+    `  (local $a v128) (local $t v128) ${Array.from({ length: NR }, (_, c) => `(local $b${c} v128)`).join(' ')}`,
+    `  ${accs.join(' ')}`,
+    set('ldb', shl(get('N'), n.shift)),
+    set('ldc', get('ldb')),
+    set('j', c32(0)),
+    '(block $wide_done (loop $wide',
+    `  (br_if $wide_done (i32.gt_u (i32.add (local.get $j) ${c32(width)}) (local.get $N)))`,
+    nnStrip(n, variant, Array(NR).fill(n.L), 'wide'),
+    inc('j', c32(width)),
+    '  (br $wide)))',
+    // NR = 2: at most one full vector remains, then fewer than L columns.
+    `(if (i32.le_u (i32.add (local.get $j) ${c32(n.L)}) (local.get $N)) (then`,
+    nnStrip(n, variant, [n.L], 'one'),
+    inc('j', c32(n.L)),
+    '))',
+    switchOn(sub(get('N'), get('j')), ['', ...partial], 'part'),
+    ')',
+  );
+}
+
+/** C = β·C (β = 0: zeros): the whole product when K = 0. */
+function scaleFunction(n: Num): string {
+  return lines(
+    `(func $scale_${n.t} (param $C i32) (param $count i32) (param $beta f64)`,
+    '  (local $end i32)',
+    set('end', add(get('C'), shl(get('count'), n.shift))),
+    '(block $done (loop $each',
+    '  (br_if $done (i32.ge_u (local.get $C) (local.get $end)))',
+    n.t === 'f64'
+      ? `  (f64.store ${get('C')} (if (result f64) (f64.eq (local.get $beta) (f64.const 0)) (then (f64.const 0)) (else (f64.mul (local.get $beta) (f64.load ${get('C')})))))`
+      : `  (f32.store ${get('C')} (if (result f32) (f64.eq (local.get $beta) (f64.const 0)) (then (f32.const 0)) (else (f32.demote_f64 (f64.mul (local.get $beta) (f64.promote_f32 (f32.load ${get('C')})))))))`,
+    `  ${inc('C', c32(n.size))}`,
+    '  (br $each)))',
+    ')',
+  );
+}
+
+const gemmParams = '(param $A i32) (param $B i32) (param $C i32) (param $M i32) (param $N i32) (param $K i32) (param $alpha f64) (param $beta f64)';
+
+/** The splat of a float64 argument in the kernel's precision. */
+function splat(n: Num, x: string): string {
+  return n.t === 'f64' ? `(f64x2.splat ${x})` : `(f32x4.splat (f32.demote_f64 ${x}))`;
+}
+
+/** Handles M = 0, N = 0 (nothing to do) and K = 0 (C = β·C) before the blocked loops. */
+function degenerate(n: Num): string {
+  return lines(
+    '(if (i32.or (i32.eqz (local.get $M)) (i32.eqz (local.get $N))) (then (return)))',
+    `(if (i32.eqz (local.get $K)) (then (call $scale_${n.t} ${get('C')} ${mul(get('M'), get('N'))} ${get('beta')}) (return)))`,
+  );
+}
+
+/** gemm_nn / gemm_tn: blocks of k, then of rows; pack; panel. */
+function nnFunction(n: Num, form: 'nn' | 'tn'): string {
+  const kc = KC[n.t];
+  return lines(
+    `(func $gemm_${form}_${n.t} (export "gemm_${form}_${n.t}") ${gemmParams}`,
+    '  (local $kb i32) (local $kc i32) (local $ib i32) (local $mc i32) (local $bz i32) (local $alphaV v128) (local $betaV v128) (local $one v128)',
+    degenerate(n),
+    set('alphaV', splat(n, get('alpha'))),
+    set('betaV', splat(n, get('beta'))),
+    set('one', splat(n, '(f64.const 1)')),
+    set('bz', '(f64.eq (local.get $beta) (f64.const 0))'),
+    set('kb', c32(0)),
+    '(loop $kblocks',
+    `  ${set('kc', sub(get('K'), get('kb')))}`,
+    `  (if (i32.gt_u (local.get $kc) ${c32(kc)}) (then ${set('kc', c32(kc))}))`,
+    `  ${set('ib', c32(0))}`,
+    '  (loop $iblocks',
+    `    ${set('mc', sub(get('M'), get('ib')))}`,
+    `    (if (i32.gt_u (local.get $mc) ${c32(MC)}) (then ${set('mc', c32(MC))}))`,
+    `    (call $pack_${form}_${n.t} ${get('A')} ${form === 'nn' ? get('K') : get('M')} ${get('ib')} ${get('mc')} ${get('kb')} ${get('kc')})`,
+    `    (call $panel_${n.t} ${add(get('B'), shl(mul(get('kb'), get('N')), n.shift))} ${add(get('C'), shl(mul(get('ib'), get('N')), n.shift))} ${get('mc')} ${get('N')} ${get('kc')} ${get('bz')} ${get('alphaV')} ${get('betaV')})`,
+    `    ${inc('ib', c32(MC))}`,
+    '    (br_if $iblocks (i32.lt_u (local.get $ib) (local.get $M))))',
+    // Later blocks of k add onto C.
+    `  ${set('bz', c32(0))}`,
+    `  ${set('betaV', get('one'))}`,
+    `  ${inc('kb', c32(kc))}`,
+    '  (br_if $kblocks (i32.lt_u (local.get $kb) (local.get $K))))',
+    ')',
+  );
+}
+
+// ---------------------------------------------------------------------------
+// NT: dot products along k.
+
+/**
+ * The lanes of the nr ≤ 2 accumulators of one row, summed: sum c lands in lane c.
+ */
+function reduceRow(n: Num, accs: string[]): string {
+  const shuffle = (a: string, b: string, lanes: number[]) => {
+    const bytes = lanes.flatMap((l) => Array.from({ length: n.size }, (_, k) => l * n.size + k));
+    while (bytes.length < 16) bytes.push(0);
+    return `(i8x16.shuffle ${bytes.join(' ')} ${a} ${b})`;
+  };
+  const [x, y] = accs;
+  if (n.t === 'f64') {
+    // [x0 + x1, y0 + y1]; with one accumulator, lane 0 is x0 + x1.
+    if (y === undefined) return `(f64x2.add ${x} ${shuffle(x, x, [1, 0])})`;
+    return `(f64x2.add ${shuffle(x, y, [0, 2])} ${shuffle(x, y, [1, 3])})`;
+  }
+  // float32: pairs first, then the two halves of each pair.
+  const yy = y ?? x;
+  const pairs = `(f32x4.add ${shuffle(x, yy, [0, 1, 4, 5])} ${shuffle(x, yy, [2, 3, 6, 7])})`;
+  return lines(set('t', pairs), `(f32x4.add ${shuffle(get('t'), get('t'), [0, 2, 0, 2])} ${shuffle(get('t'), get('t'), [1, 3, 1, 3])})`);
+}
+
+/**
+ * One mr × nr tile of NT: rows i… of A and j… of B, steps kb…kb+kc−1 of k, the
+ * full vectors first, then the partial one (kc mod L values).
+ */
+function ntMicro(n: Num, variant: Variant, mr: number, nr: number): string {
+  const acc = (r: number, c: number) => `c${r}_${c}`;
+  const out: string[] = [];
+  for (let r = 0; r < mr; r++) out.push(set(`a${r}p`, r === 0 ? get('pa') : add(get(`a${r - 1}p`), get('lda'))));
+  for (let c = 0; c < nr; c++) out.push(set(`b${c}p`, c === 0 ? get('pb') : add(get(`b${c - 1}p`), get('lda2'))));
+  for (let r = 0; r < mr; r++) for (let c = 0; c < nr; c++) out.push(set(acc(r, c), ZERO));
+  const step = (w: number) => {
+    const s: string[] = [];
+    for (let c = 0; c < nr; c++) s.push(set(`b${c}`, load(n, add(get(`b${c}p`), get('o')), 0, w)));
+    for (let r = 0; r < mr; r++) {
+      s.push(set('a', load(n, add(get(`a${r}p`), get('o')), 0, w)));
+      for (let c = 0; c < nr; c++) s.push(set(acc(r, c), madd(n, variant, get('a'), get(`b${c}`), get(acc(r, c)))));
+    }
+    return lines(s);
+  };
+  out.push(
+    set('o', c32(0)),
+    '(if (local.get $vend) (then (loop $k',
+    step(n.L),
+    inc('o', c32(16)),
+    '(br_if $k (i32.lt_u (local.get $o) (local.get $vend))))))',
+    switchOn(get('rest'), ['', ...Array.from({ length: n.L - 1 }, (_, k) => step(k + 1))], 'rest'),
+  );
+  const update = (withBeta: boolean) => {
+    const u: string[] = [set('q', get('pc'))];
+    for (let r = 0; r < mr; r++) {
+      const sums = reduceRow(n, Array.from({ length: nr }, (_, c) => get(acc(r, c))));
+      u.push(set('s', sums.includes('\n') ? `(block (result v128) ${sums})` : sums));
+      u.push(updateC(n, get('q'), 0, nr, get('s'), withBeta));
+      if (r < mr - 1) u.push(inc('q', get('ldc')));
+    }
+    return lines(u);
+  };
+  out.push(`(if (local.get $bz) (then ${update(false)}) (else ${update(true)}))`);
+  return lines(out);
+}
+
+/** The tiles of NT for one group of nr rows of B: full MR-row tiles, then the rest. */
+function ntStrip(n: Num, variant: Variant, nr: number, label: string): string {
+  return lines(
+    set('i', c32(0)),
+    set('pa', add(get('A'), shl(get('kb'), n.shift))),
+    set('pc', add(get('C'), shl(get('j'), n.shift))),
+    `(block $${label}_full (loop $${label}_rows`,
+    `  (br_if $${label}_full (i32.gt_u (i32.add (local.get $i) ${c32(MR)}) (local.get $M)))`,
+    ntMicro(n, variant, MR, nr),
+    inc('pa', mul(get('lda'), c32(MR))),
+    inc('pc', mul(get('ldc'), c32(MR))),
+    inc('i', c32(MR)),
+    `  (br $${label}_rows)))`,
+    switchOn(
+      sub(get('M'), get('i')),
+      ['', ...Array.from({ length: MR - 1 }, (_, k) => ntMicro(n, variant, k + 1, nr))],
+      `${label}_tail`,
+    ),
+  );
+}
+
+function ntFunction(n: Num, variant: Variant): string {
+  const kcMax = KC_NT[n.t];
+  const accs: string[] = [];
+  for (let r = 0; r < MR; r++) for (let c = 0; c < NR; c++) accs.push(`(local $c${r}_${c} v128)`);
+  const ptrs = [...Array.from({ length: MR }, (_, r) => `(local $a${r}p i32)`), ...Array.from({ length: NR }, (_, c) => `(local $b${c}p i32)`)];
+  return lines(
+    `(func $gemm_nt_${n.t} (export "gemm_nt_${n.t}") ${gemmParams}`,
+    '  (local $kb i32) (local $kc i32) (local $bz i32) (local $alphaV v128) (local $betaV v128)',
+    '  (local $j i32) (local $i i32) (local $pa i32) (local $pb i32) (local $pc i32) (local $q i32) (local $o i32) (local $vend i32) (local $rest i32) (local $lda i32) (local $lda2 i32) (local $ldc i32)',
+    `  (local $a v128) (local $s v128) (local $t v128) ${Array.from({ length: NR }, (_, c) => `(local $b${c} v128)`).join(' ')}`,
+    `  ${ptrs.join(' ')}`,
+    `  ${accs.join(' ')}`,
+    degenerate(n),
+    set('alphaV', splat(n, get('alpha'))),
+    set('betaV', splat(n, get('beta'))),
+    set('bz', '(f64.eq (local.get $beta) (f64.const 0))'),
+    set('lda', shl(get('K'), n.shift)),
+    set('lda2', get('lda')),
+    set('ldc', shl(get('N'), n.shift)),
+    set('kb', c32(0)),
+    '(loop $kblocks',
+    `  ${set('kc', sub(get('K'), get('kb')))}`,
+    `  (if (i32.gt_u (local.get $kc) ${c32(kcMax)}) (then ${set('kc', c32(kcMax))}))`,
+    // Bytes of whole vectors in kc, and the values left over.
+    `  ${set('vend', shl(`(i32.and ${get('kc')} ${c32(~(n.L - 1))})`, n.shift))}`,
+    `  ${set('rest', `(i32.and ${get('kc')} ${c32(n.L - 1)})`)}`,
+    `  ${set('j', c32(0))}`,
+    `  (block $wide_done (loop $wide`,
+    `    (br_if $wide_done (i32.gt_u (i32.add (local.get $j) ${c32(NR)}) (local.get $N)))`,
+    set('pb', add(get('B'), shl(add(mul(get('j'), get('K')), get('kb')), n.shift))),
+    ntStrip(n, variant, NR, 'wide'),
+    inc('j', c32(NR)),
+    '    (br $wide)))',
+    // NR = 2: at most one row of B remains.
+    '  (if (i32.lt_u (local.get $j) (local.get $N)) (then',
+    set('pb', add(get('B'), shl(add(mul(get('j'), get('K')), get('kb')), n.shift))),
+    ntStrip(n, variant, 1, 'one'),
+    '  ))',
+    // Later blocks of k add onto C.
+    `  ${set('bz', c32(0))}`,
+    `  ${set('betaV', splat(n, '(f64.const 1)'))}`,
+    `  ${inc('kb', c32(kcMax))}`,
+    '  (br_if $kblocks (i32.lt_u (local.get $kb) (local.get $K))))',
+    ')',
+  );
+}
+
+// ---------------------------------------------------------------------------
+// The peak: a register-only loop of independent multiply-adds, for the bench.
+
+/**
+ * peak_<t>(n): n rounds of 12 independent vector multiply-adds (fused in the
+ * relaxed variant), on registers only; returns a lane of the sum so that nothing
+ * is optimised away. Flops = n · 12 · lanes · 2.
+ */
+function peakFunction(n: Num, variant: Variant): string {
+  const accs = Array.from({ length: 12 }, (_, k) => `x${k}`);
+  return lines(
+    `(func $peak_${n.t} (export "peak_${n.t}") (param $n i32) (result f64)`,
+    `  (local $m v128) (local $d v128) ${accs.map((a) => `(local $${a} v128)`).join(' ')}`,
+    set('m', splat(n, '(f64.const 0.999)')),
+    set('d', splat(n, '(f64.const 0.001)')),
+    ...accs.map((a, k) => set(a, splat(n, `(f64.const ${(k + 1) / 16})`))),
+    '(block $done (loop $round',
+    '  (br_if $done (i32.eqz (local.get $n)))',
+    ...accs.map((a) => set(a, madd(n, variant, get(a), get('m'), get('d')))),
+    `  ${set('n', sub(get('n'), c32(1)))}`,
+    '  (br $round)))',
+    ...accs.slice(1).map((a) => set('x0', `(${n.v}.add ${get('x0')} ${get(a)})`)),
+    n.t === 'f64' ? '(f64x2.extract_lane 0 (local.get $x0))' : '(f64.promote_f32 (f32x4.extract_lane 0 (local.get $x0)))',
+    ')',
+  );
+}
+
+export function gemmFunctions(variant: Variant): string {
+  const parts = [
+    ';; GEMM kernels (scripts/wasm/gemm.ts). The packed block of op(A) lives at',
+    `;; bytes ${SCRATCH}…${SCRATCH + scratchBytes}; matrices start at heap_base.`,
+    `(global (export "heap_base") i32 (i32.const ${HEAP_BASE}))`,
+  ];
+  for (const n of [F64, F32]) {
+    parts.push(
+      scaleFunction(n),
+      packFunction(n, 'nn'),
+      packFunction(n, 'tn'),
+      panelFunction(n, variant),
+      nnFunction(n, 'nn'),
+      nnFunction(n, 'tn'),
+      ntFunction(n, variant),
+      peakFunction(n, variant),
+    );
+  }
+  return parts.join('\n');
 }

@@ -1,0 +1,163 @@
+/**
+ * An arena: one WebAssembly memory, an instance of the kernel module on it, and
+ * an allocator that hands out matrices living in that memory. Kernels run only on
+ * matrices of the same arena (pointers are byte offsets into its memory), so the
+ * network, its workspaces, the trainer's buffers and the training data share one.
+ *
+ * Memory growth. Growing a WebAssembly memory replaces its ArrayBuffer and
+ * detaches every typed array on the old one. Matrices allocated here re-create
+ * their view when `data` is next read (see Matrix.view), so code that keeps a
+ * Matrix needs nothing. Code that keeps typed arrays across calls that may
+ * allocate (the trainer's optimizer buffers) checks `generation`, which counts
+ * growths, and re-reads them. To keep growth out of the training loop, the
+ * trainer allocates everything it needs before its first step, and the arena
+ * grows by at least half its size at a time.
+ *
+ * Freeing: a matrix's region returns to the free list when the matrix is garbage
+ * collected (FinalizationRegistry), so evicted workspaces and finished networks
+ * give their memory back without an explicit dispose. WebAssembly memory never
+ * shrinks; the arena keeps its high-water mark.
+ */
+import { Matrix, type Precision } from '../matrix';
+
+/** The kernel module's exports (byte-offset pointers, element counts). */
+export interface KernelExports {
+  readonly heap_base: WebAssembly.Global;
+  gemm_nn_f64(A: number, B: number, C: number, M: number, N: number, K: number, alpha: number, beta: number): void;
+  gemm_nt_f64(A: number, B: number, C: number, M: number, N: number, K: number, alpha: number, beta: number): void;
+  gemm_tn_f64(A: number, B: number, C: number, M: number, N: number, K: number, alpha: number, beta: number): void;
+  gemm_nn_f32(A: number, B: number, C: number, M: number, N: number, K: number, alpha: number, beta: number): void;
+  gemm_nt_f32(A: number, B: number, C: number, M: number, N: number, K: number, alpha: number, beta: number): void;
+  gemm_tn_f32(A: number, B: number, C: number, M: number, N: number, K: number, alpha: number, beta: number): void;
+  /** Register-only multiply-add rounds, for measuring the peak (bench/core.bench.ts). */
+  peak_f64(rounds: number): number;
+  peak_f32(rounds: number): number;
+}
+
+const PAGE = 65536;
+/** Memory32: at most 4 GiB. */
+const MAX_PAGES = 65536;
+/** Every region starts on a cache line. */
+const ALIGN = 64;
+
+export class Arena {
+  readonly memory: WebAssembly.Memory;
+  readonly exports: KernelExports;
+  /** How many times the memory has grown (each growth detaches all views). */
+  generation = 0;
+  /** Free regions [start, end), sorted by start and never adjacent. */
+  private readonly free: { start: number; end: number }[] = [];
+  private inUse = 0;
+  private readonly registry = new FinalizationRegistry<{ start: number; bytes: number }>((r) => this.release(r.start, r.bytes));
+
+  constructor(module: WebAssembly.Module, initialBytes = 4 << 20) {
+    this.memory = new WebAssembly.Memory({ initial: Math.ceil(initialBytes / PAGE), maximum: MAX_PAGES });
+    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
+    this.exports = instance.exports as unknown as KernelExports;
+    const heapBase = this.exports.heap_base.value as number;
+    const end = this.memory.buffer.byteLength;
+    if (heapBase < end) this.free.push({ start: heapBase, end });
+  }
+
+  /** Bytes currently allocated to live matrices. */
+  get bytesInUse(): number {
+    return this.inUse;
+  }
+
+  /** The memory's size in bytes. */
+  get bytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /**
+   * A (rows, cols) matrix of zeros in this arena, or null when the memory cannot
+   * grow enough (the caller then uses an ordinary matrix and the plain kernels).
+   */
+  matrix(rows: number, cols: number, precision: Precision): Matrix | null {
+    const bytes = rows * cols * (precision === 'float32' ? 4 : 8);
+    const start = this.allocate(bytes);
+    if (start === null) return null;
+    const m = Matrix.view(rows, cols, precision, this.memory, start);
+    // Regions are reused: clear what a previous owner left.
+    m.data.fill(0);
+    this.registry.register(m, { start, bytes: roundUp(bytes) });
+    return m;
+  }
+
+  /** A copy of M in this arena (in its own precision unless one is given), or null. */
+  copy(M: Matrix, precision: Precision = M.precision): Matrix | null {
+    const m = this.matrix(M.rows, M.cols, precision);
+    m?.data.set(M.data);
+    return m;
+  }
+
+  /**
+   * Makes sure `bytes` more can be allocated without growing later (in one
+   * region), growing now if needed. Call before taking typed arrays to keep.
+   */
+  reserve(bytes: number): boolean {
+    const need = roundUp(bytes);
+    if (this.free.some((r) => r.end - r.start >= need)) return true;
+    return this.grow(need);
+  }
+
+  private allocate(bytes: number): number | null {
+    const need = roundUp(bytes);
+    let index = this.free.findIndex((r) => r.end - r.start >= need);
+    if (index < 0) {
+      if (!this.grow(need)) return null;
+      index = this.free.findIndex((r) => r.end - r.start >= need);
+    }
+    const region = this.free[index];
+    const start = region.start;
+    region.start += need;
+    if (region.start === region.end) this.free.splice(index, 1);
+    this.inUse += need;
+    return start;
+  }
+
+  /** Grows so that the last free region holds `need` bytes; at least by half the memory. */
+  private grow(need: number): boolean {
+    const end = this.memory.buffer.byteLength;
+    const last = this.free.at(-1);
+    const tail = last && last.end === end ? end - last.start : 0;
+    const pages = this.memory.buffer.byteLength / PAGE;
+    const wanted = Math.max(Math.ceil((need - tail) / PAGE), Math.ceil(pages / 2));
+    const delta = Math.min(wanted, MAX_PAGES - pages);
+    if (delta * PAGE < need - tail) return false;
+    try {
+      this.memory.grow(delta);
+    } catch {
+      return false;
+    }
+    this.generation++;
+    const newEnd = this.memory.buffer.byteLength;
+    if (last && last.end === end) last.end = newEnd;
+    else this.free.push({ start: end, end: newEnd });
+    return true;
+  }
+
+  private release(start: number, bytes: number): void {
+    this.inUse -= bytes;
+    const end = start + bytes;
+    let i = 0;
+    while (i < this.free.length && this.free[i].start < start) i++;
+    const before = this.free[i - 1];
+    const after = this.free[i];
+    if (before && before.end === start) {
+      before.end = end;
+      if (after && after.start === end) {
+        before.end = after.end;
+        this.free.splice(i, 1);
+      }
+    } else if (after && after.start === end) {
+      after.start = start;
+    } else {
+      this.free.splice(i, 0, { start, end });
+    }
+  }
+}
+
+function roundUp(bytes: number): number {
+  return Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+}
