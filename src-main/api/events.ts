@@ -15,8 +15,7 @@ export const BATCH_MS = 100;
 
 /** One connection's queue and subscriptions. */
 export class Subscriber {
-  /** Runs whose live decision boundary this connection wants. */
-  watched = new Set<string>();
+  private watching = new Set<string>();
   private queue: ApiEvent[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
 
@@ -25,8 +24,22 @@ export class Subscriber {
     private readonly batchMs: number,
   ) {}
 
+  /** Runs whose live decision boundary this connection wants. */
+  get watched(): Set<string> {
+    return this.watching;
+  }
+
+  /**
+   * Changes the runs watched. Boundaries already queued for runs no longer watched are
+   * dropped: a view that closed and reopened its run must not get a picture from before.
+   */
+  set watched(ids: Set<string>) {
+    this.watching = ids;
+    this.queue = this.queue.filter((e) => e.type !== 'run.boundary' || ids.has(e.runId));
+  }
+
   push(event: ApiEvent): void {
-    if (event.type === 'run.boundary' && !this.watched.has(event.runId)) return;
+    if (event.type === 'run.boundary' && !this.watching.has(event.runId)) return;
     let last = -1;
     if ('runId' in event) {
       for (let i = this.queue.length - 1; i >= 0 && last < 0; i--) {

@@ -26,11 +26,4 @@ export function paramAxis(path: string, values: unknown[]): Axis {
   return { label, values: values.map((v) => categories.indexOf(formatValue(v))), categories };
 }
 
-export const METRICS = ['test_cost', 'test_accuracy', 'train_cost', 'train_accuracy'] as const;
-export type MetricName = (typeof METRICS)[number];
-export const METRIC_LABELS: Record<MetricName, string> = {
-  test_cost: 'test cost',
-  test_accuracy: 'test accuracy',
-  train_cost: 'train cost',
-  train_accuracy: 'train accuracy',
-};
+export { METRICS, METRIC_LABELS, type MetricName } from './metrics';

@@ -127,6 +127,8 @@ test('a newcomer trains single runs, watches, compares and exports', async ({ pa
   await replay.fill('0');
   await expect(page.getByText(/Decision boundary\s*at iteration 0/)).toBeVisible();
   await replay.fill(await replay.getAttribute('max') ?? '0');
+  // Back at the end: the final weights' picture, which no live picture may replace.
+  await expect(page.getByRole('heading', { name: 'Decision boundary', exact: true })).toBeVisible();
   await shot(page, '09-run-5-units');
   // The run's settings come back in the form, ready to tweak.
   await page.getByRole('button', { name: 'Edit as new experiment' }).click();
