@@ -14,21 +14,32 @@ import { LayerlabApi } from '../api/service';
 import { CSP } from '../ui-server/static-files';
 import { type UtilityProcessLike, utilityHosts } from '../sweep/utility-host';
 import { APP_SETTINGS_FILE, Workbench } from './store-switch';
+import { OpenQueue, desktopOpenDeps, fileFromArgv, openLayerlabFile, requestFor } from './open-file';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const rendererIndex = join(here, '../renderer/index.html');
 const rendererUrl = pathToFileURL(rendererIndex).href;
 const devUrl = process.env.ELECTRON_RENDERER_URL;
 
+// .llrun and .llsweep files the OS asks us to open wait here until the window is up (open-file.ts).
+const opens = new OpenQueue();
+const launchedWith = (argv: string[], cwd: string) => fileFromArgv(argv, { cwd, defaultApp: process.defaultApp === true });
+app.on('open-file', (event, file) => {
+  event.preventDefault();
+  opens.push(requestFor(file, process.cwd()));
+});
+
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  app.on('second-instance', () => {
+  opens.push(launchedWith(process.argv, process.cwd()));
+  app.on('second-instance', (_event, argv, workingDirectory) => {
     const win = BrowserWindow.getAllWindows()[0];
     if (win) {
       if (win.isMinimized()) win.restore();
       win.focus();
     }
+    opens.push(launchedWith(argv, workingDirectory));
   });
   void app.whenReady().then(start);
 }
@@ -145,6 +156,8 @@ async function start(): Promise<void> {
   win.once('ready-to-show', () => win.show());
   if (devUrl) await win.loadURL(devUrl);
   else await win.loadFile(rendererIndex);
+  const navigate = (route: string) => (devUrl ? win.loadURL(`${devUrl}#${route}`) : win.loadFile(rendererIndex, { hash: route }));
+  opens.attach((request) => openLayerlabFile(request, desktopOpenDeps(win, dialog, () => bench.api, navigate)));
 
   app.on('window-all-closed', () => app.quit());
   app.on('will-quit', () => {
