@@ -49,19 +49,27 @@ const F32: Num = { t: 'f32', L: 4, size: 4, shift: 2, v: 'f32x4', splat: 'v128.l
 const MR = 4;
 const NR = 2;
 /** Cache blocking: steps of k per block and rows of op(A) per packed block. */
-const KC: Record<Num['t'], number> = { f64: 256, f32: 512 };
+const KC: Record<Num['t'], number> = { f64: Number(process.env.KC64 ?? 256), f32: Number(process.env.KC32 ?? 512) };
 const MC = 96;
 /** KC for NT, whose blocks are rows of A and B read in place. */
 const KC_NT: Record<Num['t'], number> = { f64: 512, f32: 1024 };
+/** NT's block of rows of B, kept in L2 while the row tiles of A pass over it. */
+const NB = Number(process.env.NB ?? 64);
+
+/** Columns of B per packed block (a multiple of every strip width). */
+const NC = 256;
+const STRIP_PAD = Number(process.env.STRIP_PAD ?? 64);
+/** NN/TN pack B only for products this large (k·n values) with more than one row tile. */
+const PACK_B_MIN = Number(process.env.PACK_B_MIN ?? 4096);
 
 /**
- * The packed block of op(A) lives at the start of memory; the loader allocates
- * matrices from HEAP_BASE on (exported as `heap_base`).
+ * The packed blocks of op(A) and B live at the start of memory; the loader
+ * allocates matrices from HEAP_BASE on (exported as `heap_base`).
  */
-const SCRATCH = 64;
-const HEAP_BASE = 4 * 65536;
-const scratchBytes = Math.max(MC * KC.f64 * 8, MC * KC.f32 * 4);
-if (SCRATCH + scratchBytes > HEAP_BASE) throw new Error('the GEMM scratch area does not fit below heap_base');
+const SCRATCH_A = 64;
+const SCRATCH_B = SCRATCH_A + Math.max(MC * KC.f64 * 8, MC * KC.f32 * 4);
+const SCRATCH_END = SCRATCH_B + Math.max(KC.f64 * NC * 8, KC.f32 * NC * 4) + (NC / 4) * STRIP_PAD;
+const HEAP_BASE = Math.ceil(SCRATCH_END / 65536) * 65536;
 
 // ---------------------------------------------------------------------------
 // Small WAT helpers: everything is built as folded S-expressions.
@@ -144,7 +152,7 @@ function packFunction(n: Num, form: 'nn' | 'tn'): string {
   return lines(
     `(func $pack_${form}_${n.t} (param $A i32) (param $${rowStep} i32) (param $ib i32) (param $mc i32) (param $kb i32) (param $kc i32)`,
     '  (local $dst i32) (local $i i32) (local $mr i32) (local $r i32) (local $src i32) (local $d i32) (local $p i32) (local $step i32) (local $lda i32)',
-    set('dst', c32(SCRATCH)),
+    set('dst', c32(SCRATCH_A)),
     set('i', c32(0)),
     set('lda', shl(get(rowStep), s)),
     '(block $done (loop $tiles',
@@ -193,22 +201,30 @@ function packFunction(n: Num, form: 'nn' | 'tn'): string {
 }
 
 /**
- * One mr × (widths) tile of the panel: accumulators over kc steps of the packed
- * tile at $pa (which it advances to the next tile) and the B vectors at $pb (rows
- * $ldb bytes apart), then the update of C at $pc (rows $ldc bytes apart).
+ * One tile of a panel: mr rows × the column vectors `widths` (values per vector,
+ * ≤ L). Accumulates kc steps of the packed A tile at $pa (advancing it to the
+ * next tile) times B at $pb, then updates C at $pc (rows $ldc bytes apart).
+ * B is either read in place (`direct`: rows $ldb bytes apart, partial vectors
+ * loaded partially) or from a packed strip (`packed`: NR full vectors per step,
+ * zero-padded past the last column, so only the update is partial).
  */
-function nnMicro(n: Num, variant: Variant, mr: number, widths: number[]): string {
+function nnMicro(n: Num, variant: Variant, mr: number, widths: number[], mode: 'direct' | 'packed'): string {
   const acc = (r: number, c: number) => `c${r}_${c}`;
+  const vectors = mode === 'packed' ? NR : widths.length;
   const out: string[] = [];
   out.push(set('pend', add(get('pa'), mul(get('kc'), c32(mr * n.size)))));
-  for (let r = 0; r < mr; r++) for (let c = 0; c < widths.length; c++) out.push(set(acc(r, c), ZERO));
+  for (let r = 0; r < mr; r++) for (let c = 0; c < vectors; c++) out.push(set(acc(r, c), ZERO));
   out.push('(loop $k');
-  widths.forEach((w, c) => out.push(set(`b${c}`, load(n, get('pb'), c * 16, w))));
+  for (let c = 0; c < vectors; c++) out.push(set(`b${c}`, load(n, get('pb'), c * 16, mode === 'packed' ? n.L : widths[c])));
   for (let r = 0; r < mr; r++) {
     out.push(set('a', `(${n.splat}${offset(r * n.size)} ${get('pa')})`));
-    for (let c = 0; c < widths.length; c++) out.push(set(acc(r, c), madd(n, variant, get('a'), get(`b${c}`), get(acc(r, c)))));
+    for (let c = 0; c < vectors; c++) out.push(set(acc(r, c), madd(n, variant, get('a'), get(`b${c}`), get(acc(r, c)))));
   }
-  out.push(inc('pa', c32(mr * n.size)), inc('pb', get('ldb')), '(br_if $k (i32.lt_u (local.get $pa) (local.get $pend))))');
+  out.push(
+    inc('pa', c32(mr * n.size)),
+    inc('pb', mode === 'packed' ? c32(NR * 16) : get('ldb')),
+    '(br_if $k (i32.lt_u (local.get $pa) (local.get $pend))))',
+  );
   const update = (withBeta: boolean) => {
     const u: string[] = [set('q', get('pc'))];
     for (let r = 0; r < mr; r++) {
@@ -222,59 +238,163 @@ function nnMicro(n: Num, variant: Variant, mr: number, widths: number[]): string
 }
 
 /**
- * All tiles of one column strip of the panel (columns j…j+Σwidths−1): full MR-row
- * tiles, then the last mr < MR rows.
+ * All tiles of one column strip (columns $j…): full MR-row tiles, then the last
+ * mr < MR rows. $pb0 is where the strip's B starts.
  */
-function nnStrip(n: Num, variant: Variant, widths: number[], label: string): string {
+function nnStrip(n: Num, variant: Variant, widths: number[], label: string, mode: 'direct' | 'packed'): string {
   return lines(
-    set('pa', c32(SCRATCH)),
+    set('pa', c32(SCRATCH_A)),
     set('i', c32(0)),
     set('pc', add(get('C'), shl(get('j'), n.shift))),
     `(block $${label}_full (loop $${label}_rows`,
     `  (br_if $${label}_full (i32.gt_u (i32.add (local.get $i) ${c32(MR)}) (local.get $mc)))`,
-    set('pb', add(get('B'), shl(get('j'), n.shift))),
-    nnMicro(n, variant, MR, widths),
+    set('pb', get('pb0')),
+    nnMicro(n, variant, MR, widths, mode),
     inc('pc', mul(get('ldc'), c32(MR))),
     inc('i', c32(MR)),
     `  (br $${label}_rows)))`,
-    set('pb', add(get('B'), shl(get('j'), n.shift))),
+    set('pb', get('pb0')),
     switchOn(
       sub(get('mc'), get('i')),
-      ['', ...Array.from({ length: MR - 1 }, (_, k) => nnMicro(n, variant, k + 1, widths))],
+      ['', ...Array.from({ length: MR - 1 }, (_, k) => nnMicro(n, variant, k + 1, widths, mode))],
       `${label}_tail`,
     ),
   );
 }
 
+/** The vector widths of a strip of w ≤ NR·L columns. */
+function stripWidths(n: Num, w: number): number[] {
+  const widths: number[] = [];
+  for (let left = w; left > 0; left -= n.L) widths.push(Math.min(n.L, left));
+  return widths;
+}
+
+const panelLocals = (n: Num) =>
+  lines(
+    '  (local $j i32) (local $i i32) (local $pa i32) (local $pend i32) (local $pb i32) (local $pb0 i32) (local $pc i32) (local $q i32) (local $ldb i32)',
+    `  (local $a v128) (local $t v128) ${Array.from({ length: NR }, (_, c) => `(local $b${c} v128)`).join(' ')}`,
+    `  ${Array.from({ length: MR * NR }, (_, k) => `(local $c${Math.floor(k / NR)}_${k % NR} v128)`).join(' ')}`,
+  );
+
 /**
- * The panel: C[0…mc, 0…N) (+)= packed op(A) block (mc × kc) · B[0…kc, 0…N),
- * with B and C already offset to the block. Column strips of NR vectors, then one
- * vector, then a partial vector.
+ * The direct panel: C[0…mc, 0…N) (+)= packed op(A) block (mc × kc) · B[0…kc, 0…N)
+ * read in place, with B and C already offset to the block. Column strips of NR
+ * vectors, then one vector, then a partial vector.
  */
 function panelFunction(n: Num, variant: Variant): string {
   const width = NR * n.L;
-  const accs: string[] = [];
-  for (let r = 0; r < MR; r++) for (let c = 0; c < NR; c++) accs.push(`(local $c${r}_${c} v128)`);
-  const partial = Array.from({ length: n.L - 1 }, (_, k) => nnStrip(n, variant, [k + 1], `w${k + 1}`));
+  const partial = Array.from({ length: n.L - 1 }, (_, k) => lines(set('pb0', add(get('B'), shl(get('j'), n.shift))), nnStrip(n, variant, [k + 1], `w${k + 1}`, 'direct')));
   return lines(
-    `(func $panel_${n.t} (param $B i32) (param $C i32) (param $mc i32) (param $N i32) (param $kc i32) (param $bz i32) (param $alphaV v128) (param $betaV v128)`,
-    '  (local $j i32) (local $i i32) (local $pa i32) (local $pend i32) (local $pb i32) (local $pc i32) (local $q i32) (local $ldb i32) (local $ldc i32)',
-    `  (local $a v128) (local $t v128) ${Array.from({ length: NR }, (_, c) => `(local $b${c} v128)`).join(' ')}`,
-    `  ${accs.join(' ')}`,
+    `(func $panel_${n.t} (param $B i32) (param $C i32) (param $mc i32) (param $N i32) (param $kc i32) (param $bz i32) (param $alphaV v128) (param $betaV v128) (param $ldc i32)`,
+    panelLocals(n),
     set('ldb', shl(get('N'), n.shift)),
-    set('ldc', get('ldb')),
     set('j', c32(0)),
     '(block $wide_done (loop $wide',
     `  (br_if $wide_done (i32.gt_u (i32.add (local.get $j) ${c32(width)}) (local.get $N)))`,
-    nnStrip(n, variant, Array(NR).fill(n.L), 'wide'),
+    set('pb0', add(get('B'), shl(get('j'), n.shift))),
+    nnStrip(n, variant, Array(NR).fill(n.L), 'wide', 'direct'),
     inc('j', c32(width)),
     '  (br $wide)))',
     // NR = 2: at most one full vector remains, then fewer than L columns.
     `(if (i32.le_u (i32.add (local.get $j) ${c32(n.L)}) (local.get $N)) (then`,
-    nnStrip(n, variant, [n.L], 'one'),
+    set('pb0', add(get('B'), shl(get('j'), n.shift))),
+    nnStrip(n, variant, [n.L], 'one', 'direct'),
     inc('j', c32(n.L)),
     '))',
     switchOn(sub(get('N'), get('j')), ['', ...partial], 'part'),
+    ')',
+  );
+}
+
+/**
+ * Bytes from one packed strip of B to the next: kc rows of NR vectors, plus a
+ * cache line, so that the pack's stores (one per strip for each row of B) do not
+ * all fall into one L1 set when kc·NR·16 is a multiple of 4 KiB.
+ */
+function stripStride(n: Num): string {
+  return add(mul(get('kc'), c32(NR * 16)), c32(STRIP_PAD));
+}
+
+/**
+ * Packs rows kb…kb+kc−1, columns jb…jb+nc−1 of B (K, N) into the scratch area:
+ * strip after strip of NR·L columns, each as kc rows of NR vectors, the last strip
+ * zero-padded. B is read row after row, in address order, so that hardware
+ * prefetching keeps up; the micro-kernel then reads each strip sequentially.
+ */
+function packBFunction(n: Num): string {
+  const W = NR * n.L;
+  const copy = (w: number) =>
+    lines(Array.from({ length: NR }, (_, c) => `(v128.store offset=${c * 16} ${get('d')} ${w - c * n.L <= 0 ? ZERO : load(n, get('src'), c * 16, Math.min(n.L, w - c * n.L))})`));
+  return lines(
+    `(func $pack_b_${n.t} (param $B i32) (param $N i32) (param $kb i32) (param $kc i32) (param $jb i32) (param $nc i32)`,
+    '  (local $p i32) (local $src i32) (local $row i32) (local $d i32) (local $j i32) (local $stride i32)',
+    // Bytes between the same row of consecutive strips.
+    set('stride', stripStride(n)),
+    set('row', add(get('B'), shl(add(mul(get('kb'), get('N')), get('jb')), n.shift))),
+    set('p', c32(0)),
+    '(loop $rows',
+    set('src', get('row')),
+    set('d', add(c32(SCRATCH_B), mul(get('p'), c32(W * n.size)))),
+    set('j', c32(0)),
+    '(block $full_done (loop $full',
+    `  (br_if $full_done (i32.gt_u (i32.add (local.get $j) ${c32(W)}) (local.get $nc)))`,
+    copy(W),
+    inc('src', c32(W * n.size)),
+    inc('d', get('stride')),
+    inc('j', c32(W)),
+    '  (br $full)))',
+    switchOn(sub(get('nc'), get('j')), ['', ...Array.from({ length: W - 1 }, (_, k) => copy(k + 1))], 'tail'),
+    inc('row', shl(get('N'), n.shift)),
+    inc('p', c32(1)),
+    '(br_if $rows (i32.lt_u (local.get $p) (local.get $kc))))',
+    ')',
+  );
+}
+
+/**
+ * One row tile of the packed panel (mr rows, packed A at $pa0): its tiles across
+ * every strip of packed B, writing C along its rows.
+ */
+function packedRow(n: Num, variant: Variant, mr: number, label: string): string {
+  const W = NR * n.L;
+  const strip = (widths: number[]) => lines(set('pa', get('pa0')), set('pb', get('pb0')), nnMicro(n, variant, mr, widths, 'packed'));
+  return lines(
+    set('j', c32(0)),
+    set('pb0', c32(SCRATCH_B)),
+    set('pc', add(get('C'), mul(get('i'), get('ldc')))),
+    `(block $${label}_done (loop $${label}_strips`,
+    `  (br_if $${label}_done (i32.gt_u (i32.add (local.get $j) ${c32(W)}) (local.get $nc)))`,
+    strip(Array(NR).fill(n.L)),
+    inc('pb0', stripStride(n)),
+    inc('pc', c32(W * n.size)),
+    inc('j', c32(W)),
+    `  (br $${label}_strips)))`,
+    switchOn(sub(get('nc'), get('j')), ['', ...Array.from({ length: W - 1 }, (_, k) => strip(stripWidths(n, k + 1)))], `${label}_last`),
+  );
+}
+
+/**
+ * The packed panel: C[0…mc, 0…nc) (+)= packed op(A) (mc × kc) · packed B (kc ×
+ * nc), C already offset to the block. Row tiles outer: the tile of A stays in L1
+ * while it sweeps packed B (in L2), and C is written along its rows; with
+ * strips outer, a small k would leave C's traffic to columns of lines that
+ * collide in L1 when the row length is a multiple of 4 KiB (N = 4096 in
+ * predictions).
+ */
+function packedPanelFunction(n: Num, variant: Variant): string {
+  return lines(
+    `(func $panel_packed_${n.t} (param $C i32) (param $mc i32) (param $nc i32) (param $kc i32) (param $bz i32) (param $alphaV v128) (param $betaV v128) (param $ldc i32)`,
+    panelLocals(n),
+    '  (local $pa0 i32)',
+    set('i', c32(0)),
+    set('pa0', c32(SCRATCH_A)),
+    '(block $rows_done (loop $rows',
+    `  (br_if $rows_done (i32.gt_u (i32.add (local.get $i) ${c32(MR)}) (local.get $mc)))`,
+    packedRow(n, variant, MR, 'full'),
+    inc('pa0', mul(get('kc'), c32(MR * n.size))),
+    inc('i', c32(MR)),
+    '  (br $rows)))',
+    switchOn(sub(get('mc'), get('i')), ['', ...Array.from({ length: MR - 1 }, (_, k) => packedRow(n, variant, k + 1, `r${k + 1}`))], 'tail'),
     ')',
   );
 }
@@ -311,34 +431,65 @@ function degenerate(n: Num): string {
   );
 }
 
-/** gemm_nn / gemm_tn: blocks of k, then of rows; pack; panel. */
+/**
+ * gemm_nn / gemm_tn. Small products (the planar net's) read B in place: blocks
+ * of k, then of rows; pack op(A); direct panel. Larger ones pack B too: blocks
+ * of NC columns, then of k (pack B), then of rows (pack op(A)); packed panel.
+ */
 function nnFunction(n: Num, form: 'nn' | 'tn'): string {
-  const kc = KC[n.t];
+  const kcMax = KC[n.t];
+  const kcLimit = lines(set('kc', sub(get('K'), get('kb'))), `(if (i32.gt_u (local.get $kc) ${c32(kcMax)}) (then ${set('kc', c32(kcMax))}))`);
+  const mcLimit = lines(set('mc', sub(get('M'), get('ib'))), `(if (i32.gt_u (local.get $mc) ${c32(MC)}) (then ${set('mc', c32(MC))}))`);
+  const packA = `(call $pack_${form}_${n.t} ${get('A')} ${form === 'nn' ? get('K') : get('M')} ${get('ib')} ${get('mc')} ${get('kb')} ${get('kc')})`;
+  // Later blocks of k add onto C.
+  const nextK = lines(set('bz', c32(0)), set('betaV', get('one')), inc('kb', c32(kcMax)));
   return lines(
     `(func $gemm_${form}_${n.t} (export "gemm_${form}_${n.t}") ${gemmParams}`,
-    '  (local $kb i32) (local $kc i32) (local $ib i32) (local $mc i32) (local $bz i32) (local $alphaV v128) (local $betaV v128) (local $one v128)',
+    '  (local $kb i32) (local $kc i32) (local $ib i32) (local $mc i32) (local $jb i32) (local $nc i32) (local $bz i32) (local $bz0 i32) (local $ldc i32)',
+    '  (local $alphaV v128) (local $betaV v128) (local $beta0 v128) (local $one v128)',
     degenerate(n),
     set('alphaV', splat(n, get('alpha'))),
-    set('betaV', splat(n, get('beta'))),
+    set('beta0', splat(n, get('beta'))),
     set('one', splat(n, '(f64.const 1)')),
-    set('bz', '(f64.eq (local.get $beta) (f64.const 0))'),
+    set('bz0', '(f64.eq (local.get $beta) (f64.const 0))'),
+    set('ldc', shl(get('N'), n.shift)),
+    `(if (i32.and (i32.gt_u (local.get $M) ${c32(MR)}) (i32.ge_u (i32.mul (local.get $K) (local.get $N)) ${c32(PACK_B_MIN)})) (then`,
+    set('jb', c32(0)),
+    '(loop $jblocks',
+    set('nc', sub(get('N'), get('jb'))),
+    `(if (i32.gt_u (local.get $nc) ${c32(NC)}) (then ${set('nc', c32(NC))}))`,
+    set('bz', get('bz0')),
+    set('betaV', get('beta0')),
     set('kb', c32(0)),
     '(loop $kblocks',
-    `  ${set('kc', sub(get('K'), get('kb')))}`,
-    `  (if (i32.gt_u (local.get $kc) ${c32(kc)}) (then ${set('kc', c32(kc))}))`,
-    `  ${set('ib', c32(0))}`,
-    '  (loop $iblocks',
-    `    ${set('mc', sub(get('M'), get('ib')))}`,
-    `    (if (i32.gt_u (local.get $mc) ${c32(MC)}) (then ${set('mc', c32(MC))}))`,
-    `    (call $pack_${form}_${n.t} ${get('A')} ${form === 'nn' ? get('K') : get('M')} ${get('ib')} ${get('mc')} ${get('kb')} ${get('kc')})`,
-    `    (call $panel_${n.t} ${add(get('B'), shl(mul(get('kb'), get('N')), n.shift))} ${add(get('C'), shl(mul(get('ib'), get('N')), n.shift))} ${get('mc')} ${get('N')} ${get('kc')} ${get('bz')} ${get('alphaV')} ${get('betaV')})`,
-    `    ${inc('ib', c32(MC))}`,
-    '    (br_if $iblocks (i32.lt_u (local.get $ib) (local.get $M))))',
-    // Later blocks of k add onto C.
-    `  ${set('bz', c32(0))}`,
-    `  ${set('betaV', get('one'))}`,
-    `  ${inc('kb', c32(kc))}`,
-    '  (br_if $kblocks (i32.lt_u (local.get $kb) (local.get $K))))',
+    kcLimit,
+    `(call $pack_b_${n.t} ${get('B')} ${get('N')} ${get('kb')} ${get('kc')} ${get('jb')} ${get('nc')})`,
+    set('ib', c32(0)),
+    '(loop $iblocks',
+    mcLimit,
+    packA,
+    `(call $panel_packed_${n.t} ${add(get('C'), shl(add(mul(get('ib'), get('N')), get('jb')), n.shift))} ${get('mc')} ${get('nc')} ${get('kc')} ${get('bz')} ${get('alphaV')} ${get('betaV')} ${get('ldc')})`,
+    inc('ib', c32(MC)),
+    '(br_if $iblocks (i32.lt_u (local.get $ib) (local.get $M))))',
+    nextK,
+    '(br_if $kblocks (i32.lt_u (local.get $kb) (local.get $K))))',
+    inc('jb', c32(NC)),
+    '(br_if $jblocks (i32.lt_u (local.get $jb) (local.get $N))))',
+    '(return)))',
+    set('bz', get('bz0')),
+    set('betaV', get('beta0')),
+    set('kb', c32(0)),
+    '(loop $kblocks',
+    kcLimit,
+    set('ib', c32(0)),
+    '(loop $iblocks',
+    mcLimit,
+    packA,
+    `(call $panel_${n.t} ${add(get('B'), shl(mul(get('kb'), get('N')), n.shift))} ${add(get('C'), shl(mul(get('ib'), get('N')), n.shift))} ${get('mc')} ${get('N')} ${get('kc')} ${get('bz')} ${get('alphaV')} ${get('betaV')} ${get('ldc')})`,
+    inc('ib', c32(MC)),
+    '(br_if $iblocks (i32.lt_u (local.get $ib) (local.get $M))))',
+    nextK,
+    '(br_if $kblocks (i32.lt_u (local.get $kb) (local.get $K))))',
     ')',
   );
 }
@@ -408,27 +559,33 @@ function ntMicro(n: Num, variant: Variant, mr: number, nr: number): string {
   return lines(out);
 }
 
-/** The tiles of NT for one group of nr rows of B: full MR-row tiles, then the rest. */
-function ntStrip(n: Num, variant: Variant, nr: number, label: string): string {
+/**
+ * One row tile of NT (mr rows of A from $pa): its tiles across the block of
+ * rows $jb…$jend−1 of B, NR rows at a time and then the one left over, writing
+ * C along its rows.
+ */
+function ntRow(n: Num, variant: Variant, mr: number, label: string): string {
   return lines(
-    set('i', c32(0)),
-    set('pa', add(get('A'), shl(get('kb'), n.shift))),
-    set('pc', add(get('C'), shl(get('j'), n.shift))),
-    `(block $${label}_full (loop $${label}_rows`,
-    `  (br_if $${label}_full (i32.gt_u (i32.add (local.get $i) ${c32(MR)}) (local.get $M)))`,
-    ntMicro(n, variant, MR, nr),
-    inc('pa', mul(get('lda'), c32(MR))),
-    inc('pc', mul(get('ldc'), c32(MR))),
-    inc('i', c32(MR)),
-    `  (br $${label}_rows)))`,
-    switchOn(
-      sub(get('M'), get('i')),
-      ['', ...Array.from({ length: MR - 1 }, (_, k) => ntMicro(n, variant, k + 1, nr))],
-      `${label}_tail`,
-    ),
+    set('j', get('jb')),
+    set('pb', add(get('B'), shl(add(mul(get('jb'), get('K')), get('kb')), n.shift))),
+    set('pc', add(get('C'), shl(add(mul(get('i'), get('N')), get('jb')), n.shift))),
+    `(block $${label}_done (loop $${label}_cols`,
+    `  (br_if $${label}_done (i32.gt_u (i32.add (local.get $j) ${c32(NR)}) (local.get $jend)))`,
+    ntMicro(n, variant, mr, NR),
+    inc('pb', mul(get('lda2'), c32(NR))),
+    inc('pc', c32(NR * n.size)),
+    inc('j', c32(NR)),
+    `  (br $${label}_cols)))`,
+    // NR = 2: at most one row of B remains.
+    `(if (i32.lt_u (local.get $j) (local.get $jend)) (then ${ntMicro(n, variant, mr, 1)}))`,
   );
 }
 
+/**
+ * gemm_nt: blocks of KC_NT steps of k, then of NB rows of B (which stay in L2
+ * while every row tile of A passes over them), then row tiles of A, each across
+ * the block, so that C is written along its rows.
+ */
 function ntFunction(n: Num, variant: Variant): string {
   const kcMax = KC_NT[n.t];
   const accs: string[] = [];
@@ -436,7 +593,7 @@ function ntFunction(n: Num, variant: Variant): string {
   const ptrs = [...Array.from({ length: MR }, (_, r) => `(local $a${r}p i32)`), ...Array.from({ length: NR }, (_, c) => `(local $b${c}p i32)`)];
   return lines(
     `(func $gemm_nt_${n.t} (export "gemm_nt_${n.t}") ${gemmParams}`,
-    '  (local $kb i32) (local $kc i32) (local $bz i32) (local $alphaV v128) (local $betaV v128)',
+    '  (local $kb i32) (local $kc i32) (local $jb i32) (local $jend i32) (local $bz i32) (local $alphaV v128) (local $betaV v128)',
     '  (local $j i32) (local $i i32) (local $pa i32) (local $pb i32) (local $pc i32) (local $q i32) (local $o i32) (local $vend i32) (local $rest i32) (local $lda i32) (local $lda2 i32) (local $ldc i32)',
     `  (local $a v128) (local $s v128) (local $t v128) ${Array.from({ length: NR }, (_, c) => `(local $b${c} v128)`).join(' ')}`,
     `  ${ptrs.join(' ')}`,
@@ -455,18 +612,21 @@ function ntFunction(n: Num, variant: Variant): string {
     // Bytes of whole vectors in kc, and the values left over.
     `  ${set('vend', shl(`(i32.and ${get('kc')} ${c32(~(n.L - 1))})`, n.shift))}`,
     `  ${set('rest', `(i32.and ${get('kc')} ${c32(n.L - 1)})`)}`,
-    `  ${set('j', c32(0))}`,
-    `  (block $wide_done (loop $wide`,
-    `    (br_if $wide_done (i32.gt_u (i32.add (local.get $j) ${c32(NR)}) (local.get $N)))`,
-    set('pb', add(get('B'), shl(add(mul(get('j'), get('K')), get('kb')), n.shift))),
-    ntStrip(n, variant, NR, 'wide'),
-    inc('j', c32(NR)),
-    '    (br $wide)))',
-    // NR = 2: at most one row of B remains.
-    '  (if (i32.lt_u (local.get $j) (local.get $N)) (then',
-    set('pb', add(get('B'), shl(add(mul(get('j'), get('K')), get('kb')), n.shift))),
-    ntStrip(n, variant, 1, 'one'),
-    '  ))',
+    set('jb', c32(0)),
+    '(loop $jblocks',
+    set('jend', add(get('jb'), c32(NB))),
+    `(if (i32.gt_u (local.get $jend) (local.get $N)) (then ${set('jend', get('N'))}))`,
+    set('i', c32(0)),
+    set('pa', add(get('A'), shl(get('kb'), n.shift))),
+    '(block $rows_done (loop $rows',
+    `  (br_if $rows_done (i32.gt_u (i32.add (local.get $i) ${c32(MR)}) (local.get $M)))`,
+    ntRow(n, variant, MR, 'full'),
+    inc('pa', mul(get('lda'), c32(MR))),
+    inc('i', c32(MR)),
+    '  (br $rows)))',
+    switchOn(sub(get('M'), get('i')), ['', ...Array.from({ length: MR - 1 }, (_, k) => ntRow(n, variant, k + 1, `r${k + 1}`))], 'tail'),
+    set('jb', get('jend')),
+    '(br_if $jblocks (i32.lt_u (local.get $jb) (local.get $N))))',
     // Later blocks of k add onto C.
     `  ${set('bz', c32(0))}`,
     `  ${set('betaV', splat(n, '(f64.const 1)'))}`,
@@ -506,7 +666,7 @@ function peakFunction(n: Num, variant: Variant): string {
 export function gemmFunctions(variant: Variant): string {
   const parts = [
     ';; GEMM kernels (scripts/wasm/gemm.ts). The packed block of op(A) lives at',
-    `;; bytes ${SCRATCH}…${SCRATCH + scratchBytes}; matrices start at heap_base.`,
+    `;; bytes ${SCRATCH_A}…${SCRATCH_B}, of B at ${SCRATCH_B}…${SCRATCH_END}; matrices start at heap_base.`,
     `(global (export "heap_base") i32 (i32.const ${HEAP_BASE}))`,
   ];
   for (const n of [F64, F32]) {
@@ -515,6 +675,8 @@ export function gemmFunctions(variant: Variant): string {
       packFunction(n, 'nn'),
       packFunction(n, 'tn'),
       panelFunction(n, variant),
+      packBFunction(n),
+      packedPanelFunction(n, variant),
       nnFunction(n, 'nn'),
       nnFunction(n, 'tn'),
       ntFunction(n, variant),
