@@ -4,5 +4,6 @@ export interface GeneratorSourceInput {
   m: number;
   noise?: number;
   seed?: number;
+  rng?: 'numpy' | 'default';
   classes?: number;
 }

@@ -76,8 +76,13 @@ export class ExperimentForm {
   beta = $state<number | null>(0.9);
   beta1 = $state<number | null>(0.9);
   beta2 = $state<number | null>(0.999);
-  initMethod = $state<'xavier' | 'he' | 'normal'>('xavier');
+  initMethod = $state<'zeros' | 'normal' | 'xavier' | 'he'>('xavier');
+  /** The multiplier of the "normal" initialization (the course's × 0.01, or × 10). */
+  initScale = $state<number | null>(0.01);
   initSeed = $state<number | null>(2);
+  /** "numpy" reproduces np.random.seed streams (the course's data and weights); kept from a loaded config. */
+  dataRng = $state<'numpy' | 'default'>('default');
+  initRng = $state<'numpy' | 'default'>('default');
 
   hasClasses = $derived(this.sourceKind === 'generator' && GENERATORS_WITH_CLASSES.includes(this.generator));
 
@@ -119,6 +124,7 @@ export class ExperimentForm {
       return { x: ref(this.xKey), y: ref(this.yKey), examples_axis: this.examplesAxis, scale: this.scale };
     }
     const source: Record<string, unknown> = { generator: this.generator, m: this.m, noise: this.noise, seed: this.seed };
+    if (this.dataRng === 'numpy') source.rng = 'numpy';
     if (this.hasClasses) source.classes = this.classes;
     return source;
   }
@@ -166,6 +172,11 @@ export class ExperimentForm {
   });
 
   isSweep = $derived(Object.keys(this.parameters).length > 0);
+
+  /** Whether the normal initialization's scale matters: it is the method, or one of the swept ones. */
+  usesInitScale = $derived(
+    this.initMethod === 'normal' || (typeof this.sweeps['init.method'] === 'string' && parseSweepValues(this.sweeps['init.method']).includes('normal')),
+  );
 
   /** The sweep spec the form makes, when some field is swept. */
   spec = $derived.by(() => {
@@ -248,7 +259,12 @@ export class ExperimentForm {
         ...(same ? { activation: acts[0] ?? 'relu' } : { activations: acts }),
         output: this.output,
       },
-      init: { method: this.initMethod, seed: this.initSeed },
+      init: {
+        method: this.initMethod,
+        ...(this.usesInitScale ? { scale: this.initScale } : {}),
+        seed: this.initSeed,
+        ...(this.initRng === 'numpy' ? { rng: 'numpy' } : {}),
+      },
       train,
     };
     if (this.name.trim()) config.name = this.name.trim();
@@ -278,6 +294,7 @@ export class ExperimentForm {
       this.noise = num(source.noise, GENERATOR_DEFAULT_NOISE[this.generator]);
       this.seed = num(source.seed, 0);
       this.classes = num(source.classes, 3);
+      this.dataRng = source.rng === 'numpy' ? 'numpy' : 'default';
     } else if (file) {
       this.useFile(file);
       if (source.csv) {
@@ -314,8 +331,10 @@ export class ExperimentForm {
     this.beta1 = num(train.beta1, 0.9);
     this.beta2 = num(train.beta2, 0.999);
     const init = config.init ?? {};
-    this.initMethod = init.method === 'he' || init.method === 'normal' ? init.method : 'xavier';
+    this.initMethod = ['zeros', 'normal', 'he'].includes(init.method) ? init.method : 'xavier';
+    this.initScale = num(init.scale, 0.01);
     this.initSeed = num(init.seed, 0);
+    this.initRng = init.rng === 'numpy' ? 'numpy' : 'default';
     this.name = '';
     this.sweeps = {};
   }

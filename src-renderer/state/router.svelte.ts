@@ -1,6 +1,6 @@
 /**
  * Which view is open, in the address's hash so that Back, Forward and reload work:
- * #/runs, #/new, #/run/ID, #/compare/ID,ID,…, #/sweeps, #/sweep/ID.
+ * #/runs, #/new, #/run/ID, #/compare/ID,ID,…, #/sweeps, #/sweep/ID, #/welcome, #/settings.
  */
 export type Route =
   | { view: 'runs' }
@@ -8,13 +8,17 @@ export type Route =
   | { view: 'run'; id: string }
   | { view: 'compare'; ids: string[] }
   | { view: 'sweeps' }
-  | { view: 'sweep'; id: string };
+  | { view: 'sweep'; id: string }
+  | { view: 'welcome' }
+  | { view: 'settings' };
 
 function parse(hash: string): Route {
   const [view, arg = ''] = hash.replace(/^#\/?/, '').split('/');
   const id = decodeURIComponent(arg);
   if (view === 'new') return { view: 'new' };
   if (view === 'sweeps') return { view: 'sweeps' };
+  if (view === 'welcome') return { view: 'welcome' };
+  if (view === 'settings') return { view: 'settings' };
   if (view === 'run' && id) return { view: 'run', id };
   if (view === 'sweep' && id) return { view: 'sweep', id };
   if (view === 'compare') return { view: 'compare', ids: id.split(',').filter(Boolean) };
@@ -29,6 +33,10 @@ export function href(route: Route): string {
       return '#/new';
     case 'sweeps':
       return '#/sweeps';
+    case 'welcome':
+      return '#/welcome';
+    case 'settings':
+      return '#/settings';
     case 'run':
       return `#/run/${encodeURIComponent(route.id)}`;
     case 'sweep':
