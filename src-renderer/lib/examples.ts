@@ -22,7 +22,7 @@ export interface Example {
   config: RunConfigInput;
   /** The swept fields: config path → values (a sweep spec's grid parameters). */
   parameters: Record<string, unknown[]>;
-  /** Rough wall time on two cores, for the card. */
+  /** Rough wall time on two cores, for the card (measured with `layerlab sweep`, docs/ui.md). */
   duration: string;
 }
 
@@ -43,7 +43,7 @@ export const EXAMPLES: readonly Example[] = [
       train: { optimizer: 'gd', learning_rate: 1.2, iterations: 10000, log_every: 100 },
     },
     parameters: { 'model.hidden': [[1], [2], [3], [4], [5], [20], [50]] },
-    duration: 'about 10 s',
+    duration: '10–30 s',
   },
   {
     id: 'circles-init',
@@ -63,7 +63,7 @@ export const EXAMPLES: readonly Example[] = [
       train: { optimizer: 'gd', learning_rate: 0.01, iterations: 15000, log_every: 150 },
     },
     parameters: { 'init.method': ['zeros', 'normal', 'he'] },
-    duration: 'about 10 s',
+    duration: '10–20 s',
   },
   {
     id: 'moons-optimizers',
@@ -89,7 +89,7 @@ export const EXAMPLES: readonly Example[] = [
       },
     },
     parameters: { 'train.optimizer': ['gd', 'momentum', 'adam'] },
-    duration: 'about 5 s',
+    duration: '5–20 s',
   },
 ];
 
