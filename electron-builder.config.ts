@@ -12,6 +12,7 @@
  * which Electron redirects there. h5wasm's WebAssembly and the training core's kernels are
  * embedded in JavaScript, so there is no .wasm file to unpack today.
  */
+import { readFileSync } from 'node:fs';
 import type { Configuration } from 'electron-builder';
 import { afterPack, beforeBuild } from './scripts/dist-hooks';
 
@@ -45,6 +46,16 @@ const TRIM = [
   '!**/node_modules/{tsx,esbuild,@esbuild,get-tsconfig,resolve-pkg-maps}{,/**/*}',
 ];
 
+/**
+ * The project page the deb package must name (electron-builder refuses a deb without one).
+ * Layerlab has no public page yet: `.invalid` is reserved (RFC 2606) and never resolves, so
+ * this names nobody's site. Set package.json "homepage" and it is used instead.
+ */
+export const PLACEHOLDER_HOMEPAGE = 'https://layerlab.invalid/';
+
+/** The desktop entry's file name, which Electron on Linux also takes as its app_id / WM_CLASS. */
+export const DESKTOP_NAME = 'layerlab-workbench.desktop';
+
 export interface LayerlabBuildOptions {
   /**
    * Where electron-vite's output is (default: out). Packed as out/ in app.asar whatever
@@ -53,12 +64,20 @@ export interface LayerlabBuildOptions {
   buildDir?: string;
 }
 
+/** package.json's "homepage", if it has one. */
+function projectHomepage(): string | undefined {
+  const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { homepage?: string };
+  return pkg.homepage;
+}
+
 export function layerlabBuilderConfig(options: LayerlabBuildOptions = {}): Configuration {
   return {
     appId: 'org.layerlab.Layerlab',
     productName: 'Layerlab',
     copyright: 'Copyright © Layerlab contributors',
     directories: { output: 'dist', buildResources: 'resources' },
+    // Written into the packaged package.json: Electron reads desktopName there.
+    extraMetadata: { desktopName: DESKTOP_NAME, ...(projectHomepage() ? {} : { homepage: PLACEHOLDER_HOMEPAGE }) },
     files: [
       { from: options.buildDir ?? 'out', to: 'out', filter: ['**/*', '!**/*.map'] },
       'package.json',
@@ -79,6 +98,8 @@ export function layerlabBuilderConfig(options: LayerlabBuildOptions = {}): Confi
       icon: 'icons',
       category: 'Science',
       executableName: 'layerlab-workbench',
+      // Name the .desktop file after desktopName, so windows and launcher entry match.
+      syncDesktopName: true,
       synopsis: 'Train, sweep and compare small neural networks',
       desktop: { entry: { Keywords: 'neural;network;training;deep learning;' } },
     },

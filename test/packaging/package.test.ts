@@ -1,9 +1,12 @@
 /**
  * The packaged app, built offline: electron-vite builds the app into a temporary folder,
  * and electron-builder packs it with the project's configuration (electron-builder.config.ts)
- * into an unpacked Linux app (the `dir` target: no installer), using a stand-in for the
- * Electron binary (`electronDist`), which cannot be downloaded here, and without rebuilding
- * native modules (`npmRebuild: false`), which needs Electron's headers from the internet.
+ * into an unpacked Linux app, using a stand-in for the Electron binary (`electronDist`),
+ * which cannot be downloaded here, and without rebuilding native modules (`npmRebuild:
+ * false`), which needs Electron's headers from the internet. The AppImage and deb targets
+ * run up to the point where they would call their tools (mksquashfs and fpm, downloaded
+ * from GitHub): electron-builder's `effectiveOptionComputed` hook hands over the desktop
+ * entry, the MIME types and fpm's arguments, and stops there. No installer is made.
  * Then the result is read as Electron would read it:
  *
  * - app.asar holds the built main, preload and renderer and package.json pointing at the main
@@ -26,7 +29,8 @@ import path from 'node:path';
 import { extractAll, extractFile, listPackage, statFile } from '@electron/asar';
 import { Arch, Platform, build } from 'electron-builder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FILE_TYPES, layerlabBuilderConfig } from '../../electron-builder.config';
+import { DESKTOP_NAME, FILE_TYPES, PLACEHOLDER_HOMEPAGE, layerlabBuilderConfig } from '../../electron-builder.config';
+import { fileFromArgv } from '../../src-main/electron/open-file';
 import { afterPack, checkPackagedNativeModules, electronAbi } from '../../scripts/dist-hooks';
 import { abiFromBinary, modulePath } from '../../scripts/native-runtime.mjs';
 
@@ -47,6 +51,10 @@ let asarPath = '';
 /** Every path in app.asar, without the leading slash. */
 let entries = new Set<string>();
 const seconds: Record<string, number> = {};
+/** What the deb target would pass to fpm, and the files it names. */
+let deb: { args: string[]; desktop: string; mime: string } | null = null;
+/** The AppImage's desktop entry. */
+let appImage: { desktop: string; desktopFileName: string } | null = null;
 
 /** A folder shaped like an unpacked Electron for Linux: the `electron` executable and resources/. */
 function standInElectron(dir: string): void {
@@ -59,6 +67,19 @@ function standInElectron(dir: string): void {
 function timed<T>(name: string, start: number, value: T): T {
   seconds[name] = (Date.now() - start) / 1000;
   return value;
+}
+
+/** The [Desktop Entry] group of a .desktop file as key → value. */
+function desktopEntry(text: string): Record<string, string> {
+  const lines = text.split('\n');
+  expect(lines[0]).toBe('[Desktop Entry]');
+  const entry: Record<string, string> = {};
+  for (const line of lines.slice(1)) {
+    if (line.startsWith('[')) break;
+    const at = line.indexOf('=');
+    if (at > 0) entry[line.slice(0, at)] = line.slice(at + 1);
+  }
+  return entry;
 }
 
 /** Every file under `dir`, relative, with forward slashes. */
@@ -165,8 +186,19 @@ beforeAll(async () => {
   start = Date.now();
   await build({
     projectDir: root,
-    targets: Platform.LINUX.createTarget('dir', arch),
+    targets: Platform.LINUX.createTarget(['AppImage', 'deb'], arch),
     publish: 'never',
+    // What the targets would hand to their tools; true = stop before running them.
+    effectiveOptionComputed: async (options: unknown) => {
+      if (Array.isArray(options)) {
+        const [args, desktopFile] = options as [string[], string];
+        const mimeArg = args.find((a) => a.includes('=/usr/share/mime/packages/'));
+        deb = { args, desktop: readFileSync(desktopFile, 'utf8'), mime: mimeArg ? readFileSync(mimeArg.split('=')[0], 'utf8') : '' };
+      } else {
+        appImage = options as { desktop: string; desktopFileName: string };
+      }
+      return true;
+    },
     config: {
       ...base,
       electronDist,
@@ -176,7 +208,7 @@ beforeAll(async () => {
       directories: { ...base.directories, output: path.join(work, 'dist') },
     },
   });
-  timed('electron-builder --dir', start, null);
+  timed('electron-builder (AppImage and deb up to their tools)', start, null);
   appOutDir = path.join(work, 'dist', arch === Arch.arm64 ? 'linux-arm64-unpacked' : 'linux-unpacked');
   resourcesDir = path.join(appOutDir, 'resources');
   asarPath = path.join(resourcesDir, 'app.asar');
@@ -187,7 +219,7 @@ afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-describe('the packaged app (electron-builder --dir, offline)', () => {
+describe('the packaged app (electron-builder for Linux, offline)', () => {
   it('is laid out as an Electron app for Linux, under the configured executable name', () => {
     const config = layerlabBuilderConfig();
     expect(statSync(path.join(appOutDir, config.linux!.executableName!)).mode & 0o111).not.toBe(0);
@@ -349,6 +381,51 @@ describe('the packaged app (electron-builder --dir, offline)', () => {
       const text = [...bundleGraph(entry).values()].join('\n');
       for (const blob of blobs) expect(text.includes(blob), `${entry} lacks a kernel module`).toBe(true);
     }
+  });
+
+  it('makes the deb: the app in /opt, the icon at every size, the file types, a launcher that passes files', () => {
+    expect(deb).not.toBeNull();
+    const { args, desktop, mime } = deb!;
+    const option = (name: string) => args[args.indexOf(name) + 1];
+    expect(option('--name')).toBe('layerlab');
+    expect(option('--maintainer')).toBe('Layerlab contributors');
+    expect(option('--url')).toBe(PLACEHOLDER_HOMEPAGE);
+    expect(args).toContain(`${appOutDir}/=/opt/Layerlab`);
+    for (const size of [16, 24, 32, 48, 64, 128, 256, 512, 1024]) {
+      expect(args).toContain(`${path.join(root, 'resources/icons', `${size}x${size}.png`)}=/usr/share/icons/hicolor/${size}x${size}/apps/layerlab-workbench.png`);
+    }
+    expect(args.some((a) => a.endsWith(`=/usr/share/applications/${DESKTOP_NAME}`))).toBe(true);
+    expect(args.some((a) => a.endsWith('=/usr/share/mime/packages/layerlab-workbench.xml'))).toBe(true);
+    // shared-mime-info: one glob per file type, so file managers know .llrun and .llsweep files.
+    for (const type of FILE_TYPES) expect(mime).toContain(`<mime-type type="${type.mimeType}">\n  <glob pattern="*.${type.ext}"/>`);
+    const entry = desktopEntry(desktop);
+    expect(entry).toMatchObject({
+      Name: 'Layerlab',
+      Exec: '/opt/Layerlab/layerlab-workbench %U',
+      Icon: 'layerlab-workbench',
+      StartupWMClass: DESKTOP_NAME.replace(/\.desktop$/, ''),
+      Categories: 'Science;',
+      MimeType: `${FILE_TYPES.map((t) => t.mimeType).join(';')};`,
+    });
+    // The launcher's %U hands files over as file:// URLs; the app reads them (open-file.ts).
+    expect(fileFromArgv(['/opt/Layerlab/layerlab-workbench', 'file:///home/ada/planar.llrun'], { cwd: '/', defaultApp: false })).toEqual({
+      kind: 'run',
+      file: '/home/ada/planar.llrun',
+    });
+    // Electron takes its Wayland app_id / X11 WM_CLASS from desktopName in the packaged package.json.
+    expect(JSON.parse(extractFile(asarPath, 'package.json').toString('utf8'))).toMatchObject({ desktopName: DESKTOP_NAME });
+  });
+
+  it('makes the AppImage\'s launcher with the same file types', () => {
+    expect(appImage).not.toBeNull();
+    expect(appImage!.desktopFileName).toBe(DESKTOP_NAME);
+    const entry = desktopEntry(appImage!.desktop);
+    expect(entry.Exec).toBe('AppRun --no-sandbox %U');
+    expect(entry.MimeType).toBe(`${FILE_TYPES.map((t) => t.mimeType).join(';')};`);
+    expect(fileFromArgv(['/tmp/.mount_Layerl/layerlab-workbench', '--no-sandbox', 'file:///home/ada/hidden.llsweep'], { cwd: '/', defaultApp: false })).toEqual({
+      kind: 'sweep',
+      file: '/home/ada/hidden.llsweep',
+    });
   });
 
   it('registers the Layerlab file types and reports its size', () => {
