@@ -131,6 +131,75 @@ test.describe('first launch', () => {
   });
 });
 
+test('the desktop variant of Settings: choose, go back to the default, open the folder', async ({ page }) => {
+  // The Electron binary is absent here, so the page runs in Chromium with its WebSocket
+  // answered as the desktop app's IPC would answer: server.info says "ipc", settings.get
+  // says the store can be chosen and shown, and the choose/reveal calls are recorded.
+  const ui = await startUi();
+  const calls: { method: string; params: unknown }[] = [];
+  let storeDir = '/home/me/.local/share/layerlab';
+  const desktop = () => ({
+    storeDir,
+    storeSource: storeDir === '/home/me/.local/share/layerlab' ? 'default' : 'chosen',
+    defaultStoreDir: '/home/me/.local/share/layerlab',
+    canChooseStore: true,
+    canRevealStore: true,
+    storeWarning: null,
+    welcomeDismissed: false,
+    hasRuns: false,
+  });
+  await page.routeWebSocket(/\/api$/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((text) => {
+      const request = JSON.parse(String(text)) as { id: number; method: string; params: unknown };
+      const answer = (result: unknown) => ws.send(JSON.stringify({ id: request.id, ok: true, result }));
+      if (request.method === 'settings.get') return answer(desktop());
+      if (request.method === 'settings.chooseStore') {
+        calls.push(request);
+        storeDir = (request.params as { useDefault?: boolean }).useDefault ? '/home/me/.local/share/layerlab' : '/home/me/experiments/flower';
+        return answer({ changed: true, storeDir });
+      }
+      if (request.method === 'settings.revealStore') {
+        calls.push(request);
+        return answer({ ok: true });
+      }
+      server.send(text);
+    });
+    server.onMessage((text) => {
+      const message = JSON.parse(String(text)) as { result?: { transport?: string } };
+      if (message.result?.transport) message.result.transport = 'ipc';
+      ws.send(JSON.stringify(message));
+    });
+  });
+  try {
+    await page.goto(ui.url);
+    await page.getByRole('banner').getByRole('link', { name: 'Settings' }).click();
+    await expect(page.locator('.path code')).toHaveText('/home/me/.local/share/layerlab');
+    await expect(page.getByText('the default: your user data folder')).toBeVisible();
+    await expect(page.getByText('a web page cannot choose folders')).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Use the default store' })).toHaveCount(0);
+    await shotBothThemes(page, 'settings-desktop');
+
+    await page.getByRole('button', { name: 'Open store folder' }).click();
+    await expect.poll(() => calls.map((c) => c.method)).toEqual(['settings.revealStore']);
+
+    // Choosing reloads the page on the new store, back at Settings.
+    await page.getByRole('button', { name: 'Choose another store…' }).click();
+    await expect(page.locator('.path code')).toHaveText('/home/me/experiments/flower');
+    expect(page.url()).toContain('#/settings');
+    await expect(page.getByText('chosen in these settings')).toBeVisible();
+    await page.getByRole('button', { name: 'Use the default store' }).click();
+    await expect(page.locator('.path code')).toHaveText('/home/me/.local/share/layerlab');
+    expect(calls).toEqual([
+      { id: expect.any(Number), method: 'settings.revealStore', params: {} },
+      { id: expect.any(Number), method: 'settings.chooseStore', params: { useDefault: false } },
+      { id: expect.any(Number), method: 'settings.chooseStore', params: { useDefault: true } },
+    ]);
+  } finally {
+    await ui.stop();
+  }
+});
+
 test('skipping the welcome is remembered, and Examples brings it back', async ({ page }) => {
   const ui = await startUi();
   try {
