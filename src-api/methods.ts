@@ -18,7 +18,9 @@ import {
   IdSchema,
   PreviewSchema,
   RunDetailSchema,
+  RunListSortSchema,
   RunRowSchema,
+  RunStatusSchema,
   ServerInfoSchema,
   SweepDetailSchema,
   SweepRowSchema,
@@ -38,10 +40,17 @@ export const API_METHODS = {
   'server.info': method(z.strictObject({}), ServerInfoSchema),
 
   /**
-   * Runs for the table, newest first. Without `since`: every run (soft-deleted ones only
+   * Runs for the table, newest first. Without `since`: every run (soft-deleted ones too
    * with `deleted`), or a page of them with `offset` and `limit` (the table shows the first
    * page at once and fetches the rest behind it, until a page comes back short). With
-   * `since`: only runs changed after that time, for live refreshes.
+   * `since`: only runs changed after that time, for live refreshes (the other options do
+   * not apply then).
+   *
+   * Optionally sorted by a column of the table (`sortBy`, `order`; runs without a value
+   * last either way) and filtered by `status`, `sweepId`, `tag` and `search` (case-insensitive
+   * text in the id, name, notes, tags, sweep name, data, hidden sizes, activation or
+   * optimizer), in the store, so that a page is a page of the sorted, filtered listing.
+   * `total` is the number of runs the filters match, over all pages.
    */
   'runs.list': method(
     z.strictObject({
@@ -49,8 +58,14 @@ export const API_METHODS = {
       deleted: z.boolean().optional(),
       offset: z.number().int().min(0).optional(),
       limit: z.number().int().min(1).max(100_000).optional(),
+      sortBy: RunListSortSchema.optional(),
+      order: z.enum(['asc', 'desc']).optional(),
+      status: z.array(RunStatusSchema).max(20).optional(),
+      sweepId: IdSchema.optional(),
+      tag: text.min(1).optional(),
+      search: text.optional(),
     }),
-    z.object({ runs: z.array(RunRowSchema), now: z.number() }),
+    z.object({ runs: z.array(RunRowSchema), now: z.number(), total: z.number().optional() }),
   ),
   'runs.get': method(z.strictObject({ id: IdSchema }), RunDetailSchema),
   /** A run's metric history; with `after`, only the points logged at later steps. */

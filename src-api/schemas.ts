@@ -99,6 +99,28 @@ export const RunRowSchema = z.object({
 });
 export type RunRow = z.infer<typeof RunRowSchema>;
 
+/** The runs table's columns that runs.list can sort by (`learning_rate` and `steps` are the config's). */
+export const RUN_LIST_SORT_KEYS = [
+  'created',
+  'name',
+  'status',
+  'sweep',
+  'data',
+  'hidden',
+  'activation',
+  'optimizer',
+  'learning_rate',
+  'steps',
+  'train_cost',
+  'test_cost',
+  'train_accuracy',
+  'test_accuracy',
+  'duration',
+  'tags',
+] as const;
+export const RunListSortSchema = z.enum(RUN_LIST_SORT_KEYS);
+export type RunListSort = z.infer<typeof RunListSortSchema>;
+
 /** How a run ended, from the store's summary. */
 export const RunSummarySchema = z.object({
   unit: z.enum(['iteration', 'epoch']),

@@ -1,42 +1,15 @@
-/** Store records as the API's rows: the runs table's columns, with non-finite numbers as null. */
+/**
+ * Store records as the API's rows: the runs table's columns, with non-finite numbers as
+ * null. (runs.list gets its rows ready-made from the store's listRunTable; runs.get builds
+ * its row here.) The hyperparameters come from the store, which derives them from the
+ * config when a run is created (src-main/store/hyperparams.ts).
+ */
 import type { Hyperparams, RunMetrics, RunRow } from '../../src-api/schemas';
 import type { RunSummary } from '../store';
 
-const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+export { hyperparams } from '../store';
 
-/** The hyperparameters of a stored config (JSON text); unknowns as null. */
-export function hyperparams(configText: string): Hyperparams {
-  let c: Record<string, any> = {};
-  try {
-    c = JSON.parse(configText) as Record<string, any>;
-  } catch {
-    // A config the store accepted is JSON; an unreadable one shows as unknowns.
-  }
-  const train = c.train ?? {};
-  const model = c.model ?? {};
-  const source = c.data?.train ?? {};
-  const data =
-    typeof source.generator === 'string'
-      ? source.generator
-      : String(source.csv?.file ?? source.x?.file ?? '?').split(/[\\/]/).pop()!;
-  const keep = Array.isArray(train.keep_prob) ? Math.min(...train.keep_prob) : train.keep_prob;
-  const activations: unknown = model.activations;
-  return {
-    data,
-    hidden: Array.isArray(model.hidden) ? model.hidden.filter((n: unknown) => typeof n === 'number') : [],
-    activation: Array.isArray(activations) && new Set(activations).size > 1 ? activations.join('/') : String(model.activation ?? '?'),
-    output: String(model.output ?? 'sigmoid'),
-    optimizer: String(train.optimizer ?? 'gd'),
-    learning_rate: finite(train.learning_rate),
-    steps: finite(train.epochs ?? train.iterations),
-    unit: train.epochs !== undefined ? 'epoch' : 'iteration',
-    batch_size: finite(train.batch_size),
-    l2: finite(train.l2),
-    keep_prob: finite(keep),
-    m: finite(source.m),
-    noise: finite(source.noise),
-  };
-}
+const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 export function metricsOf(run: RunSummary): RunMetrics {
   const m = run.metrics;

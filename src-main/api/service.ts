@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { bytesToBase64, float32ToBase64 } from '../../src-api/binary';
 import { ApiError, RequestSchema, type Response, paramIssues, summarizeIssues } from '../../src-api/messages';
 import { API_METHODS, type MethodName, type ParsedParams, type Result, isMethodName } from '../../src-api/methods';
-import { API_LIMITS, type ExportFormat, type Hyperparams, type ServerInfo } from '../../src-api/schemas';
+import { API_LIMITS, type ExportFormat, type ServerInfo } from '../../src-api/schemas';
 import { type RunConfig, parseRunConfig } from '../../src-core/config';
 import { generateDataset, generators } from '../../src-core/datasets';
 import { type PreparedExperiment, prepareExperiment } from '../../src-core/experiment';
@@ -23,7 +23,9 @@ import { DEFAULT_GRID, boundsOf, evaluateBoundary, pointSet } from './boundary';
 import { checkpointMatrices, loadCheckpoints } from './checkpoints';
 import { type EventSink, EventHub, type Subscriber } from './events';
 import { EXPORTERS, exportFileName } from './exports';
-import { hyperparams, toRow } from './rows';
+import { toRow } from './rows';
+import type { RawJson } from './raw-json';
+import { listRuns } from './runs-list';
 import { Trainer } from './trainer';
 import { FileAccess, IMPORTS_DIR } from './file-access';
 import { inspectFile } from './imports';
@@ -55,7 +57,9 @@ export interface Connection {
   close(): void;
 }
 
-type Handler<M extends MethodName> = (params: ParsedParams<M>, subscriber: Subscriber) => Promise<Result<M>> | Result<M>;
+/** A handler's result, or its JSON text (RawJson: see raw-json.ts). */
+type Answer<M extends MethodName> = Result<M> | RawJson<Result<M>>;
+type Handler<M extends MethodName> = (params: ParsedParams<M>, subscriber: Subscriber) => Promise<Answer<M>> | Answer<M>;
 type Handlers = { [M in MethodName]: Handler<M> };
 
 const VERSION = (() => {
@@ -74,7 +78,6 @@ export class LayerlabApi {
   readonly files: FileAccess;
   readonly store: RunStore;
   readonly settings: SettingsService;
-  private readonly hp = new Map<string, Hyperparams>();
   private readonly prepared = new Map<string, Promise<PreparedExperiment>>();
   private readonly handlers: Handlers;
   /** When this process last edited each run (tags, notes, name, deletion). */
@@ -100,34 +103,6 @@ export class LayerlabApi {
     });
     this.settings = new SettingsService(options.store, options.settings ?? {}, () => this.busy());
     this.handlers = this.makeHandlers();
-    this.prewarm = setTimeout(() => void this.warmHyperparams(), 0);
-  }
-
-  private prewarm: ReturnType<typeof setTimeout> | null;
-  private closed = false;
-
-  /**
-   * Reads every run's hyperparameters into the cache in the background, a few hundred at a
-   * time, so that the first runs.list of a large store (10,000 runs) is as fast as the next.
-   */
-  private async warmHyperparams(): Promise<void> {
-    this.prewarm = null;
-    let ids: string[];
-    try {
-      ids = this.store.listRuns({ deleted: 'include' }).map((r) => r.id);
-    } catch {
-      return;
-    }
-    for (let i = 0; i < ids.length && !this.closed; i += 250) {
-      for (const id of ids.slice(i, i + 250)) {
-        try {
-          this.hyperparamsOf(id);
-        } catch {
-          // Purged meanwhile.
-        }
-      }
-      await new Promise((r) => setImmediate(r));
-    }
   }
 
   /** A connection whose events go to `sink`. */
@@ -140,8 +115,6 @@ export class LayerlabApi {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    if (this.prewarm) clearTimeout(this.prewarm);
     await Promise.all([this.trainer.close(), this.sweeps.close()]);
   }
 
@@ -197,32 +170,7 @@ export class LayerlabApi {
         })),
       }),
 
-      'runs.list': ({ since, deleted, offset, limit }) => {
-        const now = Date.now();
-        const sweeps = new Map(store.listSweeps().map((s) => [s.id, s.name]));
-        const listing = { deleted: deleted ? ('include' as const) : ('hide' as const), sortBy: 'created', order: 'desc' as const };
-        let runs = store.listRuns(offset !== undefined || limit !== undefined ? { ...listing, offset: offset ?? 0, limit: limit ?? -1 } : listing);
-
-        if (since !== undefined) {
-          // Training moves a run's updatedAt; edits do not, so this process remembers them
-          // (it is the store's one writer). A deleted run comes back with deleted: true.
-          runs = store.listRuns({ deleted: 'include', sortBy: 'updated', order: 'desc', limit: 2000 }).filter((r) => r.updatedAt >= since);
-          const seen = new Set(runs.map((r) => r.id));
-          for (const [id, at] of this.touched) {
-            if (at >= since && !seen.has(id)) {
-              try {
-                runs.push(store.getRun(id));
-              } catch {
-                // Purged since.
-              }
-            }
-          }
-        }
-        return {
-          now,
-          runs: runs.map((run) => toRow(run, this.hyperparamsOf(run.id), run.sweepId ? sweeps.get(run.sweepId) ?? null : null)),
-        };
-      },
+      'runs.list': (params) => listRuns(store, params, this.touched),
 
       'runs.get': ({ id }) => {
         const run = store.getRun(id);
@@ -231,7 +179,7 @@ export class LayerlabApi {
         const config = JSON.parse(run.config) as Record<string, unknown>;
         const checkpoints = loadCheckpoints(store.dir, id);
         return {
-          ...toRow(run, this.hyperparamsOf(id, run.config), sweepName),
+          ...toRow(run, run.hp, sweepName),
           config,
           summary,
           hasWeights: run.weights !== null,
@@ -409,16 +357,6 @@ export class LayerlabApi {
   private touch(ids: string[]): void {
     const now = Date.now();
     for (const id of ids) this.touched.set(id, now);
-  }
-
-  /** The hyperparameters of a run, from its config, cached (configs never change). */
-  private hyperparamsOf(id: string, configText?: string): Hyperparams {
-    let hp = this.hp.get(id);
-    if (!hp) {
-      hp = hyperparams(configText ?? this.store.getRun(id).config);
-      this.hp.set(id, hp);
-    }
-    return hp;
   }
 
   /** The run's data, prepared as for training; the last few are kept for replays. */

@@ -27,7 +27,9 @@ const USAGE = `usage: layerlab runs <subcommand> [--store DIR] [--json]
   list [--status S[,S…]] [--tag T] [--sweep ID] [--search TEXT]
        [--sort KEY [--desc]] [--limit N] [--deleted]
                           runs, newest first; --sort by created, name, status,
-                          started, finished, updated or any metric key
+                          started, finished, updated, duration, sweep, tags,
+                          hp.data, hp.hidden, hp.activation, hp.optimizer,
+                          hp.learning_rate, hp.steps or any metric key
   show ID [--history]     one run: status, times, latest metrics, tags, notes, config
   rm ID… [--purge]        hide runs from listings (--purge: delete them for good)
   restore ID…             bring back runs hidden by rm

@@ -9,6 +9,7 @@ import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { z } from 'zod';
 import { base64ToBytes } from '../../src-api/binary';
 import { API_LIMITS } from '../../src-api/schemas';
+import { responseText } from '../api/raw-json';
 import type { Connection, LayerlabApi } from '../api/service';
 
 export const CHANNELS = {
@@ -62,7 +63,7 @@ export function registerIpc(ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>, 
   ipcMain.handle(CHANNELS.request, async (event, text: unknown) => {
     if (!trusted(event)) throw new Error('refused: not the Layerlab window');
     const response = await connectionOf(event.sender).dispatch(text as string);
-    return JSON.stringify(response);
+    return responseText(response);
   });
 
   ipcMain.handle(CHANNELS.save, async (event, request: unknown) => {

@@ -12,6 +12,8 @@ export type {
   LatestMetric,
   RunSummary,
   RunDetail,
+  RunTableRow,
+  TableMetrics,
   WeightsInfo,
   ListRunsOptions,
   RunSortField,
@@ -34,4 +36,5 @@ export { resolveStoreDir, type StoreDirOptions } from './location';
 export { LOCK_FILE } from './lock';
 export type { Owner } from './owner';
 export { SCHEMA_VERSION } from './schema';
+export { hyperparams, type Hyperparams } from './hyperparams';
 export { newId } from './ids';

@@ -1,11 +1,18 @@
 /**
  * The queries behind every run listing. Each run row carries its latest metrics (the
- * `latest` JSON column, kept up to date by every append), so a listing is one pass over
- * `runs` that never reads metric_history, plus one small query for the tags. Sorting by a
- * metric joins latest_metrics on its primary key (run, key).
+ * `latest` JSON column, and `table_metrics` for the standard ones, kept up to date by every
+ * append) and the hyperparameters of its config (hp, hp_*), so a listing is one pass over
+ * `runs` that never reads metric_history nor parses a config, plus one small query for the
+ * tags. Sorting by a metric joins latest_metrics on its primary key (run, key).
  */
 import { isRunStatus, RUN_STATUSES, type RunStatus } from './status';
-import { RUN_SORT_FIELDS, type LatestMetric, type ListRunsOptions, type RunSortField, type RunSummary } from './types';
+import {
+  RUN_SORT_FIELDS,
+  type LatestMetric,
+  type ListRunsOptions,
+  type RunSortField,
+  type RunSummary,
+} from './types';
 import { invalid } from './validate';
 
 export const SUMMARY_COLUMNS = `r.id, r.name, r.status, r.sweep_id, r.created_at, r.started_at, r.finished_at,
@@ -40,6 +47,24 @@ export function parseLatest(json: string): Record<string, LatestMetric> {
   return metrics as Record<string, LatestMetric>;
 }
 
+/**
+ * A run's RunTableRow as JSON text, made by SQLite from the run's row: strings quoted by
+ * json_quote, the hyperparameters (`hp`) and standard metrics (`table_metrics`) spliced in
+ * as the JSON they are stored as, the tags (in tag order, the key order of run_tags) by
+ * json_group_array. No number is formatted here, which is what makes a listing of 10,000
+ * runs cheap; the run's seq follows as a second column.
+ */
+export const TABLE_ROW_JSON = `'{"id":' || json_quote(r.id) || ',"name":' || json_quote(r.name) ||
+  ',"status":"' || r.status || '","sweepId":' || json_quote(r.sweep_id) ||
+  ',"sweepName":' || json_quote((SELECT s.name FROM sweeps s WHERE s.id = r.sweep_id)) ||
+  ',"createdAt":' || r.created_at || ',"startedAt":' || json_quote(r.started_at) ||
+  ',"finishedAt":' || json_quote(r.finished_at) || ',"updatedAt":' || r.updated_at ||
+  ',"durationMs":' || json_quote(coalesce(r.finished_at, r.updated_at) - r.started_at) ||
+  ',"tags":' || (SELECT json_group_array(t.tag) FROM run_tags t WHERE t.run = r.seq) ||
+  ',"notes":' || json_quote(r.notes) || ',"error":' || json_quote(r.error) ||
+  ',"hp":' || r.hp || ',"metrics":' || r.table_metrics ||
+  ',"deleted":' || iif(r.deleted_at IS NULL, 'false', 'true') || '}', r.seq`;
+
 /** A run from its row; its tags are added by the caller. */
 export function toSummary(row: SummaryRow): RunSummary {
   return {
@@ -61,14 +86,29 @@ export function toSummary(row: SummaryRow): RunSummary {
 
 const STATUS_RANK = `CASE r.status ${RUN_STATUSES.map((s, i) => `WHEN '${s}' THEN ${i}`).join(' ')} END`;
 
-const SORT_COLUMNS: Record<RunSortField, string> = {
-  created: 'r.created_at',
-  name: 'r.name COLLATE NOCASE',
-  status: STATUS_RANK,
-  started: 'r.started_at',
-  finished: 'r.finished_at',
-  updated: 'r.updated_at',
+const SWEEP_NAME = '(SELECT s.name FROM sweeps s WHERE s.id = r.sweep_id)';
+
+/** The SQL each field sorts by, and whether it can be NULL (such runs come last). */
+const SORT_COLUMNS: Record<RunSortField, { sql: string; nullable: boolean }> = {
+  created: { sql: 'r.created_at', nullable: false },
+  name: { sql: 'r.name COLLATE NOCASE', nullable: false },
+  status: { sql: STATUS_RANK, nullable: false },
+  started: { sql: 'r.started_at', nullable: true },
+  finished: { sql: 'r.finished_at', nullable: true },
+  updated: { sql: 'r.updated_at', nullable: false },
+  duration: { sql: 'coalesce(r.finished_at, r.updated_at) - r.started_at', nullable: true },
+  sweep: { sql: `${SWEEP_NAME} COLLATE NOCASE`, nullable: true },
+  tags: { sql: '(SELECT group_concat(t.tag, \' \' ORDER BY t.tag) FROM run_tags t WHERE t.run = r.seq)', nullable: true },
+  'hp.data': { sql: 'r.hp_data', nullable: true },
+  'hp.hidden': { sql: 'r.hp_hidden_rank', nullable: true },
+  'hp.activation': { sql: 'r.hp_activation', nullable: true },
+  'hp.optimizer': { sql: 'r.hp_optimizer', nullable: true },
+  'hp.learning_rate': { sql: 'r.hp_learning_rate', nullable: true },
+  'hp.steps': { sql: 'r.hp_steps', nullable: true },
 };
+
+/** A metric value that sorts: not NULL (NaN), not infinite. */
+const SORTABLE_VALUE = 'm.value BETWEEN -1.7976931348623157e308 AND 1.7976931348623157e308';
 
 /** A LIKE pattern (with ESCAPE '\') that matches `text` literally anywhere. */
 export function containsPattern(text: string): string {
@@ -83,7 +123,7 @@ export interface ListPart {
 
 export interface ListQuery {
   /**
-   * The listing is these queries' rows one after the other (SummaryRows, in order). A
+   * The listing is these queries' rows one after the other (rows of `columns`, in order). A
    * listing sorted by a metric has two: the runs with a value, walked in order along the
    * (key, value) index, then those without one.
    */
@@ -93,17 +133,25 @@ export interface ListQuery {
   offset: number;
   /** `run, tag` of every tag of every run the listing matches (before paging), by tag. */
   tags: string;
-  tagParams: unknown[];
+  /** The number of runs the listing matches (before paging). */
+  count: string;
+  /** The parameters of `tags` and `count`. */
+  filterParams: unknown[];
 }
 
 /** `run, tag` of the runs whose seqs are given as a JSON array, by tag. */
 export const TAGS_OF_RUNS = 'SELECT run, tag FROM run_tags WHERE run IN (SELECT value FROM json_each(?)) ORDER BY tag';
 
 /**
- * The SQL and parameters of a listing. `metricKeyId` maps a metric key to its id in
- * metric_keys (undefined if no run ever logged it).
+ * The SQL and parameters of a listing of `columns` (SUMMARY_COLUMNS or TABLE_ROW_JSON).
+ * `metricKeyId` maps a metric key to its id in metric_keys (undefined if no run ever
+ * logged it).
  */
-export function listQuery(options: ListRunsOptions, metricKeyId: (key: string) => number | undefined): ListQuery {
+export function listQuery(
+  options: ListRunsOptions,
+  metricKeyId: (key: string) => number | undefined,
+  columns: string = SUMMARY_COLUMNS,
+): ListQuery {
   const where: string[] = [];
   const params: unknown[] = [];
   const deleted = options.deleted ?? 'hide';
@@ -124,12 +172,20 @@ export function listQuery(options: ListRunsOptions, metricKeyId: (key: string) =
     where.push('r.seq IN (SELECT run FROM run_tags WHERE tag = ?)');
     params.push(options.tag.trim());
   }
+  if (options.ids !== undefined) {
+    where.push('r.id IN (SELECT value FROM json_each(?))');
+    params.push(JSON.stringify(options.ids));
+  }
+  if (options.updatedSince !== undefined) {
+    if (!Number.isFinite(options.updatedSince)) throw invalid('updatedSince must be a time in ms');
+    where.push('r.updated_at >= ?');
+    params.push(options.updatedSince);
+  }
   if (options.search) {
     const like = "LIKE ? ESCAPE '\\'";
-    where.push(
-      `(r.name ${like} OR r.id ${like} OR r.notes ${like} OR r.seq IN (SELECT run FROM run_tags WHERE tag ${like}))`,
-    );
-    params.push(...Array<string>(4).fill(containsPattern(options.search)));
+    const fields = ['r.name', 'r.id', 'r.notes', 'r.hp_data', 'r.hp_hidden', 'r.hp_activation', 'r.hp_optimizer', SWEEP_NAME];
+    where.push(`(${fields.map((f) => `${f} ${like}`).join(' OR ')} OR r.seq IN (SELECT run FROM run_tags WHERE tag ${like}))`);
+    params.push(...Array<string>(fields.length + 1).fill(containsPattern(options.search)));
   }
 
   const sortBy = options.sortBy ?? 'created';
@@ -152,28 +208,29 @@ export function listQuery(options: ListRunsOptions, metricKeyId: (key: string) =
   let parts: ListPart[];
   if ((RUN_SORT_FIELDS as readonly string[]).includes(sortBy)) {
     const column = SORT_COLUMNS[sortBy as RunSortField];
-    // Missing times last in either direction; among equals, by creation.
-    const nullsLast = sortBy === 'started' || sortBy === 'finished' ? `${column} IS NULL, ` : '';
+    // Missing values last in either direction; among equals, by creation.
+    const nullsLast = column.nullable ? `${column.sql} IS NULL, ` : '';
     parts = [
       {
-        sql: `SELECT ${SUMMARY_COLUMNS} FROM runs r ${filter} ORDER BY ${nullsLast}${column} ${direction}, r.seq ${direction}`,
+        sql: `SELECT ${columns} FROM runs r ${filter} ORDER BY ${nullsLast}${column.sql} ${direction}, r.seq ${direction}`,
         params,
       },
     ];
   } else {
     // By a metric's latest value: runs that have one in index order, so a page of the top
-    // runs reads only that page; then the runs without a value (or whose latest is NaN).
+    // runs reads only that page; then the runs without a value (or whose latest is NaN or
+    // infinite).
     const key = metricKeyId(sortBy) ?? -1;
     parts = [
       {
-        sql: `SELECT ${SUMMARY_COLUMNS} FROM latest_metrics m JOIN runs r ON r.seq = m.run
-              WHERE m.key = ? AND m.value IS NOT NULL${andFilter}
+        sql: `SELECT ${columns} FROM latest_metrics m JOIN runs r ON r.seq = m.run
+              WHERE m.key = ? AND ${SORTABLE_VALUE}${andFilter}
               ORDER BY m.value ${direction}, m.run ${direction}`,
         params: [key, ...params],
       },
       {
-        sql: `SELECT ${SUMMARY_COLUMNS} FROM runs r
-              WHERE NOT EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run = r.seq AND m.key = ? AND m.value IS NOT NULL)${andFilter}
+        sql: `SELECT ${columns} FROM runs r
+              WHERE NOT EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run = r.seq AND m.key = ? AND ${SORTABLE_VALUE})${andFilter}
               ORDER BY r.seq ${direction}`,
         params: [key, ...params],
       },
@@ -185,6 +242,7 @@ export function listQuery(options: ListRunsOptions, metricKeyId: (key: string) =
     offset,
     // Tags are few: fetching those of all matching runs costs less than one lookup per run.
     tags: `SELECT run, tag FROM run_tags WHERE run IN (SELECT r.seq FROM runs r ${filter}) ORDER BY tag`,
-    tagParams: params,
+    count: `SELECT count(*) FROM runs r ${filter}`,
+    filterParams: params,
   };
 }

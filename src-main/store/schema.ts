@@ -8,8 +8,12 @@
  * Runs have two keys: `id`, the short text id users see, and `seq`, an integer that the
  * metric tables use instead (10 M history rows are half the size with integer keys).
  * Metric keys are interned in `metric_keys` for the same reason.
+ *
+ * Listings read only `runs` (and `run_tags`): each run's latest metrics and the
+ * hyperparameters of its config are kept on its row (see LATEST_COLUMNS and hyperparams.ts).
  */
 import type Database from 'better-sqlite3';
+import { HP_COLUMNS, hyperparamColumns, hyperparams } from './hyperparams';
 import { RUN_STATUSES, SWEEP_STATUSES } from './status';
 
 /** Marks a SQLite file as a Layerlab store ('LLab'); read from the file header before opening. */
@@ -122,7 +126,56 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'hyperparameters and the latest standard metrics on the run row, for listings',
+    up(db) {
+      db.exec(`
+        -- The table's hyperparameters of the run's config as JSON (hyperparams.ts), and the
+        -- ones it sorts and searches by as plain columns. Written once, at creation.
+        ALTER TABLE runs ADD COLUMN hp TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE runs ADD COLUMN hp_data TEXT;
+        ALTER TABLE runs ADD COLUMN hp_hidden TEXT;
+        ALTER TABLE runs ADD COLUMN hp_hidden_rank REAL;
+        ALTER TABLE runs ADD COLUMN hp_activation TEXT;
+        ALTER TABLE runs ADD COLUMN hp_optimizer TEXT;
+        ALTER TABLE runs ADD COLUMN hp_learning_rate REAL;
+        ALTER TABLE runs ADD COLUMN hp_steps REAL;
+        -- The latest values of the four standard metrics as a runs table shows them (JSON,
+        -- see TABLE_METRICS_SQL), kept up to date by every append like 'latest'.
+        ALTER TABLE runs ADD COLUMN table_metrics TEXT NOT NULL DEFAULT '${EMPTY_TABLE_METRICS}';
+        -- Live refreshes ask for the runs changed since a time.
+        CREATE INDEX runs_by_updated ON runs (updated_at);
+      `);
+      const fill = db.prepare(`UPDATE runs SET ${HP_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE seq = ?`);
+      for (const [seq, config] of db.prepare('SELECT seq, config FROM runs').raw().all() as [number, string][]) {
+        fill.run(...hyperparamColumns(hyperparams(config)), seq);
+      }
+      db.exec(`UPDATE runs SET ${TABLE_METRICS_SQL}`);
+    },
+  },
 ];
+
+/** The standard metrics whose latest values a run row keeps in `table_metrics`. */
+export const TABLE_METRICS = ['train_cost', 'test_cost', 'train_accuracy', 'test_accuracy'] as const;
+
+const EMPTY_TABLE_METRICS = `{${TABLE_METRICS.map((k) => `"${k}":null`).join(',')},"step":null}`;
+
+/** A metric value as the table shows it: NULL unless finite (NaN is NULL already; ±Infinity is not). */
+const finiteValue = 'CASE WHEN m.value BETWEEN -1.7976931348623157e308 AND 1.7976931348623157e308 THEN m.value END';
+
+/**
+ * The SQL assignment (inside an UPDATE of runs) that sets `table_metrics` from
+ * latest_metrics: `{"train_cost": v, "test_cost": v, "train_accuracy": v,
+ * "test_accuracy": v, "step": s}`, each value the latest one if finite, else null, and
+ * `step` that of train_cost's. SQLite writes REALs with 17 significant digits, so the
+ * values read back exactly.
+ */
+export const TABLE_METRICS_SQL = `table_metrics = (
+  SELECT json_object(${TABLE_METRICS.map((k) => `'${k}', max(CASE WHEN k.key = '${k}' THEN ${finiteValue} END)`).join(', ')},
+    'step', max(CASE WHEN k.key = 'train_cost' THEN m.step END))
+  FROM latest_metrics m JOIN metric_keys k ON k.id = m.key
+  WHERE m.run = runs.seq AND k.key IN (${TABLE_METRICS.map((k) => `'${k}'`).join(', ')}))`;
 
 /** The schema version this Layerlab writes. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -1,4 +1,5 @@
 /** The shapes the run store takes and returns. Times are milliseconds since 1970. */
+import type { Hyperparams } from './hyperparams';
 import type { Owner } from './owner';
 import type { RunStatus, SweepStatus } from './status';
 
@@ -70,8 +71,46 @@ export interface WeightsInfo {
   file: string;
 }
 
+/** The latest values of the standard metrics as a runs table shows them. */
+export interface TableMetrics {
+  /** null: never logged, or NaN or infinite. */
+  train_cost: number | null;
+  test_cost: number | null;
+  train_accuracy: number | null;
+  test_accuracy: number | null;
+  /** The step of train_cost's latest value. */
+  step: number | null;
+}
+
+/**
+ * A run as the runs table shows it, built straight from the run's row: no config is parsed
+ * and no metric table read. It is src-api's RunRow, which the API sends as it is.
+ */
+export interface RunTableRow {
+  id: string;
+  name: string;
+  status: RunStatus;
+  sweepId: string | null;
+  sweepName: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  updatedAt: number;
+  /** From start to finish, or to the last write while it runs; null until it starts. */
+  durationMs: number | null;
+  /** Sorted. */
+  tags: string[];
+  notes: string;
+  error: string | null;
+  hp: Hyperparams;
+  metrics: TableMetrics;
+  deleted: boolean;
+}
+
 /** Everything about one run except its metric history (see `RunStore.history`). */
 export interface RunDetail extends RunSummary {
+  /** The hyperparameters of its config, as listings show them. */
+  hp: Hyperparams;
   /** The run config as the JSON text it was created with. */
   config: string;
   /** The result summary given to finishRun, as JSON text, or null. */
@@ -81,21 +120,51 @@ export interface RunDetail extends RunSummary {
   weights: WeightsInfo | null;
 }
 
-/** Fields runs can be sorted by; any other sort key names a metric. */
-export const RUN_SORT_FIELDS = ['created', 'name', 'status', 'started', 'finished', 'updated'] as const;
+/**
+ * Fields runs can be sorted by; any other sort key names a metric. `duration` is from start
+ * to finish (or the last write), `sweep` the sweep's name, `tags` the sorted tags as one
+ * text, `hp.*` the hyperparameters of the config (`hp.hidden`: fewer layers first, then by
+ * size).
+ */
+export const RUN_SORT_FIELDS = [
+  'created',
+  'name',
+  'status',
+  'started',
+  'finished',
+  'updated',
+  'duration',
+  'sweep',
+  'tags',
+  'hp.data',
+  'hp.hidden',
+  'hp.activation',
+  'hp.optimizer',
+  'hp.learning_rate',
+  'hp.steps',
+] as const;
 export type RunSortField = (typeof RUN_SORT_FIELDS)[number];
 
 export interface ListRunsOptions {
   sweepId?: string;
   status?: RunStatus | readonly RunStatus[];
   tag?: string;
-  /** Case-insensitive substring of the id, name, notes or a tag. */
+  /**
+   * Case-insensitive substring (ASCII case) of the id, name, notes, a tag, the sweep's name,
+   * or the data, hidden sizes ("[4, 4]"), activation or optimizer of the config.
+   */
   search?: string;
+  /** Only these runs (by id). */
+  ids?: readonly string[];
+  /** Only runs written at or after this time (updatedAt ≥ it). */
+  updatedSince?: number;
   /** Soft-deleted runs: hidden (default), shown alongside the others, or shown alone. */
   deleted?: 'hide' | 'include' | 'only';
   /**
    * A field from RUN_SORT_FIELDS, or a metric key: runs are then sorted by its latest
-   * value, and runs without one (or whose latest value is NaN) come last. Default 'created'.
+   * value, and runs without one (or whose latest value is NaN or infinite) come last.
+   * Runs without a value of a field (not started, in no sweep, no tags) come last too.
+   * Default 'created'.
    */
   sortBy?: string;
   /** Default: newest first for 'created', ascending for everything else. */

@@ -10,13 +10,18 @@ export function invalid(message: string): StoreError {
 
 /** `text` itself, if it parses as JSON. */
 export function checkJson(text: string, what: string): string {
+  parseJson(text, what);
+  return text;
+}
+
+/** The value of JSON `text`; an invalid-argument StoreError naming `what` if it is not JSON. */
+export function parseJson(text: string, what: string): unknown {
   if (typeof text !== 'string') throw invalid(`${what} must be JSON text, not ${typeof text}`);
   try {
-    JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch (error) {
     throw invalid(`${what} is not valid JSON: ${(error as Error).message}`);
   }
-  return text;
 }
 
 /** A name trimmed: one line of 1 to `max` characters without control characters. */

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { API_LIMITS } from '../../src-api/schemas';
+import { responseText } from '../api/raw-json';
 import type { LayerlabApi } from '../api/service';
 import { MAX_IMPORT_BYTES, inspectFile, saveImport } from '../api/imports';
 import { COOKIE, hostAllowed, newToken, originAllowed, requestToken, tokensEqual } from './auth';
@@ -141,7 +142,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       void connection
         .dispatch(text as string)
         .then((response) => {
-          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(response));
+          if (ws.readyState === ws.OPEN) ws.send(responseText(response));
         });
     });
     ws.on('close', () => connection.close());

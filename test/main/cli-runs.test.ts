@@ -98,6 +98,10 @@ describe('runs list', () => {
     expect(await names('--tag', 'baseline')).toEqual(['planar relu']);
     expect(await names('--search', 'PLANAR', '--sort', 'test_accuracy')).toEqual(['planar tanh', 'planar relu']);
     expect(await names('--limit', '0')).toHaveLength(4);
+    // Fields the runs table sorts by: durations (all runs here started and finished) and the config's hyperparameters.
+    expect((await names('--sort', 'duration', '--desc')).length).toBe(4);
+    expect(await names('--sort', 'tags')).toEqual(['planar relu', 'planar tanh', 'big lr', 'missing data']);
+    expect(await names('--sort', 'hp.hidden', '--limit', '1')).toEqual(['planar relu']);
   });
 
   it('says so when nothing matches, or the store does not exist yet', async () => {
@@ -115,7 +119,8 @@ describe('runs list', () => {
     const sort = await failure('list', '--sort', 'test_acuracy');
     expect(sort.exitCode).toBe(2);
     expect(sort.message).toBe(
-      "--sort: 'test_acuracy' is neither a field (created, name, status, started, finished, updated) " +
+      "--sort: 'test_acuracy' is neither a field (created, name, status, started, finished, updated, duration, sweep, tags, " +
+        'hp.data, hp.hidden, hp.activation, hp.optimizer, hp.learning_rate, hp.steps) ' +
         'nor a metric any run has logged (test_accuracy, train_cost)',
     );
     expect((await failure('list', '--status', 'done')).message).toMatch(/^--status: 'done' is not a status/);

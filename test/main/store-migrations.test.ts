@@ -1,13 +1,14 @@
 /**
- * Schema migrations: a store written at schema version 1 opens, upgrades in place with
- * its data intact, and a failing migration leaves the store as it was.
+ * Schema migrations: stores written at schema versions 1 and 2 open, upgrade in place with
+ * their data intact (version 3's listing columns filled from what the runs hold), and a
+ * failing migration leaves the store as it was.
  */
 import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DB_FILE, RunStore, SCHEMA_VERSION, StoreError } from '../../src-main/store';
+import { DB_FILE, hyperparams, RunStore, SCHEMA_VERSION, StoreError } from '../../src-main/store';
 import { APPLICATION_ID, MIGRATIONS, migrate, schemaVersion } from '../../src-main/store/schema';
 
 let dir: string;
@@ -35,6 +36,36 @@ function writeVersion1Store(): void {
   db.close();
 }
 
+const V2_CONFIG = JSON.stringify({
+  data: { train: { generator: 'moons', m: 300, noise: 0.1 } },
+  model: { hidden: [8, 4], activation: 'relu' },
+  train: { optimizer: 'adam', learning_rate: 0.01, iterations: 500 },
+});
+
+/**
+ * A store as Layerlab wrote it at schema version 2: a sweep; a finished run of it with
+ * history (its latest train_cost NaN, test_cost infinite) and tags; a queued run whose
+ * config is not a run config.
+ */
+function writeVersion2Store(): void {
+  const db = new Database(file);
+  migrate(db, 2);
+  db.pragma('journal_mode = WAL');
+  db.exec(`
+    INSERT INTO sweeps (id, name, spec, status, created_at, updated_at) VALUES ('0mwysweepaaaa', 'moons sweep', '{}', 'completed', 900, 3000);
+    INSERT INTO runs (seq, id, name, status, config, created_at, started_at, finished_at, updated_at, latest, sweep_id, notes)
+    VALUES (1, '0mwyaaaaaaaaa', 'from v2', 'diverged', '${V2_CONFIG}', 1000, 1001, 2000, 2000,
+            '{"train_cost":{"value":null,"step":2},"test_cost":{"value":9e999,"step":2},"train_accuracy":{"value":0.75,"step":2},"test_accuracy":{"value":0.5,"step":1}}',
+            '0mwysweepaaaa', 'it "diverged"'),
+           (2, '0mwybbbbbbbbb', 'queued in v2', 'queued', '[1, 2]', 2500, NULL, NULL, 2500, '{}', NULL, '');
+    INSERT INTO metric_keys (id, key) VALUES (1, 'train_cost'), (2, 'test_cost'), (3, 'train_accuracy'), (4, 'test_accuracy');
+    INSERT INTO metric_history (run, key, step, value) VALUES (1, 1, 0, 0.5), (1, 1, 2, NULL), (1, 2, 2, 9e999), (1, 3, 2, 0.75), (1, 4, 1, 0.5);
+    INSERT INTO latest_metrics (run, key, step, value) VALUES (1, 1, 2, NULL), (1, 2, 2, 9e999), (1, 3, 2, 0.75), (1, 4, 1, 0.5);
+    INSERT INTO run_tags (run, tag) VALUES (1, 'zz'), (1, 'old');
+  `);
+  db.close();
+}
+
 describe('schema migrations', () => {
   it('numbers the migrations 1, 2, … and marks the file as Layerlab’s from the first', () => {
     expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
@@ -55,6 +86,82 @@ describe('schema migrations', () => {
       const sweep = store.createSweep({ name: 'after the upgrade', spec: '{}' });
       const trial = store.createRun({ name: 'trial', config: '{}', sweepId: sweep });
       expect(store.listRuns({ sweepId: sweep }).map((r) => r.id)).toEqual([trial]);
+    } finally {
+      store.close();
+    }
+    const db = new Database(file, { readonly: true });
+    expect(schemaVersion(db)).toBe(SCHEMA_VERSION);
+    db.close();
+  });
+
+  it('upgrades a version 2 store: the listing columns of its runs are filled from their configs and metrics', () => {
+    writeVersion2Store();
+    const store = RunStore.open(dir);
+    try {
+      const rows = store.listRunTable();
+      expect(rows).toEqual([
+        {
+          id: '0mwybbbbbbbbb',
+          name: 'queued in v2',
+          status: 'queued',
+          sweepId: null,
+          sweepName: null,
+          createdAt: 2500,
+          startedAt: null,
+          finishedAt: null,
+          updatedAt: 2500,
+          durationMs: null,
+          tags: [],
+          notes: '',
+          error: null,
+          hp: hyperparams('[1, 2]'),
+          metrics: { train_cost: null, test_cost: null, train_accuracy: null, test_accuracy: null, step: null },
+          deleted: false,
+        },
+        {
+          id: '0mwyaaaaaaaaa',
+          name: 'from v2',
+          status: 'diverged',
+          sweepId: '0mwysweepaaaa',
+          sweepName: 'moons sweep',
+          createdAt: 1000,
+          startedAt: 1001,
+          finishedAt: 2000,
+          updatedAt: 2000,
+          durationMs: 999,
+          tags: ['old', 'zz'],
+          notes: 'it "diverged"',
+          error: null,
+          hp: {
+            data: 'moons',
+            hidden: [8, 4],
+            activation: 'relu',
+            output: 'sigmoid',
+            optimizer: 'adam',
+            learning_rate: 0.01,
+            steps: 500,
+            unit: 'iteration',
+            batch_size: null,
+            l2: null,
+            keep_prob: null,
+            m: 300,
+            noise: 0.1,
+          },
+          // NaN and infinite latest values show as null; the step is train_cost's.
+          metrics: { train_cost: null, test_cost: null, train_accuracy: 0.75, test_accuracy: 0.5, step: 2 },
+          deleted: false,
+        },
+      ]);
+      expect(store.getRun('0mwyaaaaaaaaa').hp).toEqual(rows[1].hp);
+      // Sorting and searching by the config's hyperparameters work on the migrated runs.
+      expect(store.listRunTable({ sortBy: 'hp.learning_rate' }).map((r) => r.id)).toEqual(['0mwyaaaaaaaaa', '0mwybbbbbbbbb']);
+      expect(store.listRunTable({ search: '[8, 4]' }).map((r) => r.id)).toEqual(['0mwyaaaaaaaaa']);
+      expect(store.listRunTable({ search: 'moons sweep' }).map((r) => r.id)).toEqual(['0mwyaaaaaaaaa']);
+      // Runs created after the upgrade get the columns when they are created, and appends keep them current.
+      const id = store.createRun({ name: 'after', config: V2_CONFIG });
+      store.startRun(id);
+      store.appendMetrics(id, [{ step: 4, key: 'train_cost', value: 0.125 }]);
+      expect(store.listRunTable({ ids: [id] })[0]).toMatchObject({ hp: rows[1].hp, metrics: { train_cost: 0.125, test_cost: null, step: 4 } });
     } finally {
       store.close();
     }

@@ -1,0 +1,109 @@
+/**
+ * runs.list as the runs view calls it: rows made as JSON text by the store and spliced into
+ * the response (raw-json.ts), the table's sort keys and filters, totals and pages, and the
+ * same rows whichever way a response is serialized.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RunRow } from '../../src-api/schemas';
+import { RawJson, responseText } from '../../src-main/api/raw-json';
+import { type ApiFixture, openApi } from './helpers';
+
+let f: ApiFixture;
+beforeEach(() => {
+  f = openApi();
+});
+afterEach(() => f.close());
+
+/** Records runs straight in the API's store: name, config, optional sweep, tags and one step of metrics. */
+function seed() {
+  const { store } = f;
+  const sweep = store.createSweep({ name: 'Rates', spec: '{}' });
+  const make = (name: string, lr: number, hidden: number[], optimizer: string, cost: number | null, extra: { sweepId?: string; tags?: string[] } = {}) => {
+    const config = {
+      data: { train: { generator: 'planar', m: 200, seed: 1 } },
+      model: { hidden, activation: 'tanh' },
+      train: { optimizer, learning_rate: lr, iterations: 100 },
+    };
+    const id = store.createRun({ name, config: JSON.stringify(config), ...extra });
+    store.startRun(id);
+    if (cost !== null) store.appendMetrics(id, [{ step: 99, key: 'train_cost', value: cost }, { step: 99, key: 'train_accuracy', value: 1 - cost }]);
+    store.finishRun(id, 'completed');
+    return id;
+  };
+  return {
+    sweep,
+    a: make('alpha', 0.5, [4], 'gd', 0.25, { tags: ['best'] }),
+    b: make('beta', 0.05, [8, 8], 'adam', 0.5, { sweepId: sweep }),
+    c: make('gamma', 1.5, [2], 'momentum', null, { sweepId: sweep, tags: ['best', 'odd'] }),
+  };
+}
+
+const names = (rows: RunRow[]) => rows.map((r) => r.name);
+
+describe('runs.list', () => {
+  it('lists every run newest first, as rows the table shows, with the number of runs', async () => {
+    const ids = seed();
+    const list = await f.client.call('runs.list', {});
+    expect(names(list.runs)).toEqual(['gamma', 'beta', 'alpha']);
+    expect(list.total).toBe(3);
+    const beta = list.runs[1];
+    expect(beta).toMatchObject({
+      id: ids.b,
+      sweepId: ids.sweep,
+      sweepName: 'Rates',
+      tags: [],
+      hp: { data: 'planar', hidden: [8, 8], activation: 'tanh', optimizer: 'adam', learning_rate: 0.05, steps: 100, unit: 'iteration' },
+      metrics: { train_cost: 0.5, train_accuracy: 0.5, test_cost: null, test_accuracy: null, step: 99 },
+      deleted: false,
+    });
+    // The same row as runs.get gives (which builds it from the run itself).
+    const detail = await f.client.call('runs.get', { id: ids.b });
+    for (const key of Object.keys(beta) as (keyof RunRow)[]) expect(beta[key], key).toEqual(detail[key]);
+  });
+
+  it('sorts by the table’s columns and filters in the store, pages and totals included', async () => {
+    const ids = seed();
+    const list = async (params: Record<string, unknown>) => {
+      const result = await f.client.call('runs.list', params);
+      return { names: names(result.runs), total: result.total };
+    };
+    expect(await list({ sortBy: 'learning_rate' })).toEqual({ names: ['beta', 'alpha', 'gamma'], total: 3 });
+    expect(await list({ sortBy: 'learning_rate', order: 'desc', limit: 2 })).toEqual({ names: ['gamma', 'alpha'], total: 3 });
+    expect(await list({ sortBy: 'hidden' })).toEqual({ names: ['gamma', 'alpha', 'beta'], total: 3 });
+    // gamma logged no train_cost: last either way.
+    expect(await list({ sortBy: 'train_cost', order: 'desc' })).toEqual({ names: ['beta', 'alpha', 'gamma'], total: 3 });
+    expect(await list({ sortBy: 'sweep' })).toEqual({ names: ['beta', 'gamma', 'alpha'], total: 3 });
+    expect(await list({ sortBy: 'tags', offset: 1, limit: 1 })).toEqual({ names: ['gamma'], total: 3 });
+    expect(await list({ sweepId: ids.sweep, sortBy: 'name' })).toEqual({ names: ['beta', 'gamma'], total: 2 });
+    expect(await list({ tag: 'best' })).toEqual({ names: ['gamma', 'alpha'], total: 2 });
+    expect(await list({ search: 'MOMENTUM' })).toEqual({ names: ['gamma'], total: 1 });
+    expect(await list({ search: '[8, 8]' })).toEqual({ names: ['beta'], total: 1 });
+    expect(await list({ status: ['failed'] })).toEqual({ names: [], total: 0 });
+    await f.client.call('runs.delete', { ids: [ids.a] });
+    expect(await list({})).toEqual({ names: ['gamma', 'beta'], total: 2 });
+    expect(await list({ deleted: true })).toEqual({ names: ['gamma', 'beta', 'alpha'], total: 3 });
+  });
+
+  it('refuses an unknown sort column, naming the field', async () => {
+    const response = (await f.raw(JSON.stringify({ id: 1, method: 'runs.list', params: { sortBy: 'config' } }))) as {
+      ok: boolean;
+      error: { code: string; issues: { path: string }[] };
+    };
+    expect(response.ok).toBe(false);
+    expect(response.error.code).toBe('invalid');
+    expect(response.error.issues[0].path).toBe('sortBy');
+  });
+
+  it('answers with JSON text the transports splice in as it is, equal to the serialized objects', async () => {
+    seed();
+    const response = await f.api.connect({ send: () => {} }).dispatch(JSON.stringify({ id: 7, method: 'runs.list', params: { sortBy: 'name' } }));
+    expect(response.ok && response.result).toBeInstanceOf(RawJson);
+    const text = responseText(response);
+    expect(text.startsWith('{"id":7,"ok":true,"result":{"now":')).toBe(true);
+    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(response)));
+    expect(names((JSON.parse(text) as { result: { runs: RunRow[] } }).result.runs)).toEqual(['alpha', 'beta', 'gamma']);
+    // Errors and other results are serialized as before.
+    const error = await f.api.connect({ send: () => {} }).dispatch('{"id": 8, "method": "runs.get", "params": {"id": "nope"}}');
+    expect(responseText(error)).toBe(JSON.stringify(error));
+  });
+});
