@@ -8,11 +8,23 @@
  * Forward and backward passes work in a Workspace of per-layer buffers sized for
  * one batch size, so that the training loop allocates nothing per iteration.
  * Arrays are indexed from 0: W[0] is the course's W1.
+ *
+ * Kernels and memory. Every whole-matrix operation goes through `kernels`: the
+ * WebAssembly SIMD kernels where the runtime validates them (the default), or
+ * the plain TypeScript ones (`{ kernels: 'reference' }`, or useKernels in
+ * wasm/engine.ts). With WebAssembly, the parameters, gradients and workspaces
+ * are allocated in the kernels' arena, a WebAssembly memory shared by every
+ * network of the process, so the kernels work on them in place. An input X that
+ * is not in the arena is copied into the workspace's input buffer by forward
+ * (and reused by the backward pass that follows); the trainer avoids that copy
+ * per iteration by giving the network arena-resident data (`resident`).
+ * Matrices in the arena follow it when it grows (see Matrix.view).
  */
 import { type Activation, type ActivationName, makeActivation, DEFAULT_LEAKY_SLOPE } from './activations';
-import * as k from './kernels';
 import { Matrix, type Precision, ShapeError, assertShape } from './matrix';
 import { OUTPUT_LAYERS, type OutputLayer, type OutputName } from './outputs';
+import { type KernelChoice, kernelsFor } from './wasm/engine';
+import { type MatrixKernels, residentCopy } from './wasm/kernels';
 
 export interface Architecture {
   /** Layer sizes [n_x, n_1, …, n_y]. */
@@ -36,6 +48,14 @@ export interface ForwardOptions {
   masks?: readonly (Matrix | null)[];
 }
 
+export interface NetworkOptions {
+  /** Which kernels to use; default: the process's choice (wasm/engine.ts), normally the best available. */
+  kernels?: KernelChoice;
+}
+
+/** Allocates a (rows, cols) matrix of zeros. */
+export type Allocator = (rows: number, cols: number) => Matrix;
+
 /** Per-layer buffers for one batch size m. */
 export class Workspace {
   readonly m: number;
@@ -49,14 +69,19 @@ export class Workspace {
   readonly D: (Matrix | null)[];
   /** Storage for those masks, allocated on first use. */
   readonly maskBuffers: (Matrix | null)[];
+  /** Where forward copies an input the kernels cannot use in place, and which input that was. */
+  input: Matrix | null = null;
+  inputFrom: Matrix | null = null;
+  readonly allocate: Allocator;
 
-  constructor(sizes: number[], m: number, precision: Precision) {
+  constructor(sizes: number[], m: number, precision: Precision, allocate: Allocator = (r, c) => Matrix.zeros(r, c, precision)) {
     this.m = m;
+    this.allocate = allocate;
     const layers = sizes.slice(1);
-    this.Z = layers.map((n) => Matrix.zeros(n, m, precision));
-    this.A = layers.map((n) => Matrix.zeros(n, m, precision));
-    this.dZ = layers.map((n) => Matrix.zeros(n, m, precision));
-    this.dA = layers.map((n) => Matrix.zeros(n, m, precision));
+    this.Z = layers.map((n) => allocate(n, m));
+    this.A = layers.map((n) => allocate(n, m));
+    this.dZ = layers.map((n) => allocate(n, m));
+    this.dA = layers.map((n) => allocate(n, m));
     this.D = layers.map(() => null);
     this.maskBuffers = layers.map(() => null);
   }
@@ -72,9 +97,13 @@ export class Network {
   readonly b: Matrix[];
   readonly dW: Matrix[];
   readonly db: Matrix[];
+  /** The kernels every operation of this network goes through. */
+  readonly kernels: MatrixKernels;
+  /** The leaky relu's slope (unused by the other activations). */
+  readonly leakySlope: number;
   private workspaces = new Map<number, Workspace>();
 
-  constructor(arch: Architecture) {
+  constructor(arch: Architecture, options: NetworkOptions = {}) {
     const { sizes, activations, output } = arch;
     if (sizes.length < 2 || sizes.some((n) => !Number.isInteger(n) || n < 1)) {
       throw new ShapeError(`layer sizes must be at least two positive integers, got [${sizes.join(', ')}]`);
@@ -86,15 +115,32 @@ export class Network {
     }
     this.sizes = [...sizes];
     this.precision = arch.precision ?? 'float64';
-    const slope = arch.leakySlope ?? DEFAULT_LEAKY_SLOPE;
-    this.activations = activations.map((a) => makeActivation(a, slope));
+    this.leakySlope = arch.leakySlope ?? DEFAULT_LEAKY_SLOPE;
+    this.activations = activations.map((a) => makeActivation(a, this.leakySlope));
     this.output = OUTPUT_LAYERS[output];
-    const p = this.precision;
+    this.kernels = kernelsFor(options.kernels);
     const shapes = sizes.slice(1).map((n, l) => [n, sizes[l]] as const);
-    this.W = shapes.map(([n, nPrev]) => Matrix.zeros(n, nPrev, p));
-    this.b = shapes.map(([n]) => Matrix.zeros(n, 1, p));
-    this.dW = shapes.map(([n, nPrev]) => Matrix.zeros(n, nPrev, p));
-    this.db = shapes.map(([n]) => Matrix.zeros(n, 1, p));
+    this.W = shapes.map(([n, nPrev]) => this.allocate(n, nPrev));
+    this.b = shapes.map(([n]) => this.allocate(n, 1));
+    this.dW = shapes.map(([n, nPrev]) => this.allocate(n, nPrev));
+    this.db = shapes.map(([n]) => this.allocate(n, 1));
+  }
+
+  /**
+   * A (rows, cols) matrix of zeros where this network's kernels work on it in
+   * place: in their arena, or an ordinary one for the TypeScript kernels (or
+   * when the arena cannot grow).
+   */
+  allocate(rows: number, cols: number, precision: Precision = this.precision): Matrix {
+    return this.kernels.arena?.matrix(rows, cols, precision) ?? Matrix.zeros(rows, cols, precision);
+  }
+
+  /**
+   * M, or a copy of it in this network's precision that its kernels use in
+   * place: for data used on every iteration (the trainer's X and Y).
+   */
+  resident(M: Matrix): Matrix {
+    return residentCopy(this.kernels, M, this.precision);
   }
 
   /** Number of layers with parameters (the course's L). */
@@ -153,8 +199,9 @@ export class Network {
     if (!ws) {
       // Mini-batch training needs two sizes (full and last batch) plus the
       // evaluation sets; more than a handful means a caller varies m freely.
+      // Evicted workspaces return their memory when collected (wasm/arena.ts).
       if (this.workspaces.size >= 8) this.workspaces.clear();
-      ws = new Workspace(this.sizes, m, this.precision);
+      ws = new Workspace(this.sizes, m, this.precision, (r, c) => this.allocate(r, c));
       this.workspaces.set(m, ws);
     }
     return ws;
@@ -164,7 +211,8 @@ export class Network {
   forward(X: Matrix, options: ForwardOptions = {}): Matrix {
     assertShape(X, this.inputSize, X.cols, 'X');
     const ws = this.workspace(X.cols);
-    let Aprev = X;
+    const k = this.kernels;
+    let Aprev = this.input(ws, X, true);
     for (let l = 0; l < this.depth; l++) {
       const Z = ws.Z[l];
       const A = ws.A[l];
@@ -172,14 +220,30 @@ export class Network {
       k.broadcastColumn(this.b[l], Z);
       k.gemmNN(this.W[l], Aprev, Z, 1, 1);
       if (l === this.depth - 1) {
-        this.output.forward(Z, A);
+        k.outputForward(this.output, Z, A);
       } else {
-        this.activations[l].forward(Z.data, A.data);
+        k.activationForward(this.activations[l], Z, A, this.leakySlope);
         ws.D[l] = this.dropout(l, A, options);
       }
       Aprev = A;
     }
     return ws.A[this.depth - 1];
+  }
+
+  /**
+   * X where the kernels can use it: X itself when it is in their memory (or the
+   * kernels are the TypeScript ones), else the workspace's copy of it, made by
+   * forward and reused by the backward pass after it.
+   */
+  private input(ws: Workspace, X: Matrix, fresh: boolean): Matrix {
+    const arena = this.kernels.arena;
+    if (!arena || (X.memory === arena.memory && X.precision === this.precision)) return X;
+    if (!fresh && ws.inputFrom === X && ws.input) return ws.input;
+    ws.input ??= this.allocate(X.rows, X.cols);
+    if (ws.input.memory === null) return X; // the arena could not grow: the kernels fall back
+    ws.input.data.set(X.data);
+    ws.inputFrom = X;
+    return ws.input;
   }
 
   /** Applies inverted dropout to hidden activation A of layer l; returns the scaled mask. */
@@ -188,7 +252,7 @@ export class Network {
     const fixed = options.masks?.[l] ?? null;
     if (keep >= 1 && !fixed) return null;
     const ws = this.workspace(A.cols);
-    const D = (ws.maskBuffers[l] ??= Matrix.zeros(A.rows, A.cols, this.precision));
+    const D = (ws.maskBuffers[l] ??= this.allocate(A.rows, A.cols));
     const d = D.data;
     if (fixed) {
       assertShape(fixed, A.rows, A.cols, `dropout mask ${l + 1}`);
@@ -199,7 +263,7 @@ export class Network {
       // The course: D = rand(...) < keep_prob; A = A * D; A = A / keep_prob.
       for (let i = 0; i < d.length; i++) d[i] = u[i] < keep ? 1 / keep : 0;
     }
-    k.multiply(A.data, d, A.data);
+    this.kernels.multiply(A, D, A);
     return D;
   }
 
@@ -228,8 +292,8 @@ export class Network {
    */
   costCertainlyFinite(m: number, l2 = 0): boolean {
     if (this.output.name === 'linear') return false;
-    const z = this.workspace(m).Z[this.depth - 1].data;
-    for (let i = 0; i < z.length; i++) if (!(Math.abs(z[i]) < 1e150)) return false;
+    // max |z| is NaN if any z is.
+    if (!(this.kernels.maxAbs(this.workspace(m).Z[this.depth - 1]) < 1e150)) return false;
     return l2 === 0 || Number.isFinite(this.l2Term(l2, m));
   }
 
@@ -237,7 +301,7 @@ export class Network {
   l2Term(l2: number, m: number): number {
     if (l2 === 0) return 0;
     let s = 0;
-    for (const W of this.W) s += k.sumSquares(W.data);
+    for (const W of this.W) s += this.kernels.sumSquares(W);
     return (l2 / (2 * m)) * s;
   }
 
@@ -249,22 +313,23 @@ export class Network {
     const m = X.cols;
     const ws = this.workspace(m);
     const L = this.depth - 1;
+    const k = this.kernels;
     assertShape(Y, this.outputSize, m, 'Y');
     this.output.backward(ws.A[L], Y, ws.dZ[L]);
     for (let l = L; l >= 0; l--) {
       const dZ = ws.dZ[l];
-      const Aprev = l === 0 ? X : ws.A[l - 1];
+      const Aprev = l === 0 ? this.input(ws, X, false) : ws.A[l - 1];
       // dW = 1/m · dZ·A_prevᵀ + λ/m · W;  db = 1/m · Σ dZ
       k.gemmNT(dZ, Aprev, this.dW[l], 1 / m);
-      if (l2 !== 0) k.axpy(l2 / m, this.W[l].data, this.dW[l].data);
+      if (l2 !== 0) k.axpy(l2 / m, this.W[l], this.dW[l]);
       k.sumRows(dZ, this.db[l], 1 / m);
       if (l === 0) break;
       // dA_prev = Wᵀ·dZ, then through dropout and the activation.
       const dA = ws.dA[l - 1];
       k.gemmTN(this.W[l], dZ, dA);
       const D = ws.D[l - 1];
-      if (D) k.multiply(dA.data, D.data, dA.data);
-      this.activations[l - 1].backward(dA.data, ws.Z[l - 1].data, ws.A[l - 1].data, ws.dZ[l - 1].data);
+      if (D) k.multiply(dA, D, dA);
+      k.activationBackward(this.activations[l - 1], dA, ws.Z[l - 1], ws.A[l - 1], ws.dZ[l - 1], this.leakySlope);
     }
   }
 

@@ -34,7 +34,12 @@ export interface OptimizerState {
 
 export interface Optimizer {
   readonly name: OptimizerName;
-  createState(sizes: number[]): OptimizerState;
+  /**
+   * Zeroed moving averages for parameters of the given sizes, each from `zeros`
+   * (default: a new Float64Array; the trainer passes one that allocates in the
+   * kernels' memory).
+   */
+  createState(sizes: number[], zeros?: (length: number) => Float64Array): OptimizerState;
   /**
    * One update of every parameter. `t` counts updates from 1 (Adam's bias
    * correction uses it).
@@ -50,7 +55,8 @@ export interface Optimizer {
   ): void;
 }
 
-const zerosLike = (sizes: number[]) => sizes.map((n) => new Float64Array(n));
+const newZeros = (n: number) => new Float64Array(n);
+const zerosLike = (sizes: number[], zeros: (length: number) => Float64Array = newZeros) => sizes.map((n) => zeros(n));
 
 const gd: Optimizer = {
   name: 'gd',
@@ -68,7 +74,7 @@ const gd: Optimizer = {
 // v = β·v + (1 − β)·dW;  W = W − lr·v
 const momentum: Optimizer = {
   name: 'momentum',
-  createState: (sizes) => ({ v: zerosLike(sizes), s: [] }),
+  createState: (sizes, zeros) => ({ v: zerosLike(sizes, zeros), s: [] }),
   step(params, grads, out, state, lr, _t, { beta }) {
     params.forEach((w, l) => {
       const g = grads[l];
@@ -85,7 +91,7 @@ const momentum: Optimizer = {
 // s = β2·s + (1 − β2)·dW²;  W = W − lr·dW / (√s + ε)
 const rmsprop: Optimizer = {
   name: 'rmsprop',
-  createState: (sizes) => ({ v: [], s: zerosLike(sizes) }),
+  createState: (sizes, zeros) => ({ v: [], s: zerosLike(sizes, zeros) }),
   step(params, grads, out, state, lr, _t, { beta2, epsilon }) {
     params.forEach((w, l) => {
       const g = grads[l];
@@ -103,7 +109,7 @@ const rmsprop: Optimizer = {
 // v̂ = v / (1 − β1^t);  ŝ = s / (1 − β2^t);  W = W − lr·v̂ / (√ŝ + ε)
 const adam: Optimizer = {
   name: 'adam',
-  createState: (sizes) => ({ v: zerosLike(sizes), s: zerosLike(sizes) }),
+  createState: (sizes, zeros) => ({ v: zerosLike(sizes, zeros), s: zerosLike(sizes, zeros) }),
   step(params, grads, out, state, lr, t, { beta1, beta2, epsilon }) {
     const c1 = 1 - Math.pow(beta1, t);
     const c2 = 1 - Math.pow(beta2, t);

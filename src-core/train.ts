@@ -6,6 +6,14 @@
  *
  * Costs are recorded as the course prints them: the cost at step i is computed in
  * step i's forward pass, before that step's update.
+ *
+ * Memory: with the WebAssembly kernels, everything an iteration touches lives in
+ * their memory before the first step: the parameters, gradients and workspaces
+ * (the network's), the spare parameters, the optimizer's moving averages, the
+ * mini-batch buffers, and for full-batch training a copy of X and Y. So an
+ * iteration copies nothing. The typed arrays the optimizer works on are re-read
+ * if that memory grew in between (a view on it is detached by growth), which the
+ * workspaces made up front for every batch size here normally prevent.
  */
 import { type FloatArray, Matrix } from './matrix';
 import { type ForwardOptions, type Network, gatherColumns } from './network';
@@ -115,11 +123,14 @@ export interface Evaluation {
   accuracy: number | null;
 }
 
+/** Columns per forward pass when evaluating. */
+const EVALUATION_BATCH = 4096;
+
 /** Cost (with the L2 term) and accuracy of the network on (X, Y), without dropout. */
 export function evaluate(net: Network, X: Matrix, Y: Matrix, l2 = 0): Evaluation {
   let lossSum = 0;
   let correct = 0;
-  const batch = 4096;
+  const batch = EVALUATION_BATCH;
   for (let start = 0; start < X.cols; start += batch) {
     const end = Math.min(X.cols, start + batch);
     const Xb = sliceIfNeeded(X, start, end);
@@ -163,10 +174,16 @@ class Trainer {
   private readonly state;
   private readonly params;
   private readonly spare: Matrix[];
+  /** The matrices behind state.v and state.s (to re-read their arrays after growth). */
+  private readonly stateHomes: { v: Matrix[]; s: Matrix[] };
   /** The typed arrays of params, grads and spare, kept in step with swaps. */
   private readonly paramData: FloatArray[];
   private readonly gradData: FloatArray[];
   private readonly spareData: FloatArray[];
+  /** The data, where the network's kernels use it in place (see Network.resident). */
+  private readonly data: TrainData;
+  /** The kernels' memory growths seen when the arrays above were read. */
+  private generation: number;
   private readonly history: HistoryEntry[] = [];
   private readonly started = performance.now();
   private lastYield = performance.now();
@@ -177,20 +194,71 @@ class Trainer {
 
   constructor(
     private readonly net: Network,
-    private readonly data: TrainData,
+    data: TrainData,
     private readonly settings: TrainSettings,
     private readonly hooks: TrainHooks,
   ) {
     this.optimizer = OPTIMIZERS[settings.optimizer];
     this.params = net.parameters();
-    this.state = this.optimizer.createState(this.params.map((p) => p.value.size));
-    this.spare = this.params.map((p) => Matrix.zeros(p.value.rows, p.value.cols, net.precision));
+    this.data = this.prepare(data);
+    const homes = new Map<Float64Array, Matrix>();
+    this.state = this.optimizer.createState(
+      this.params.map((p) => p.value.size),
+      (n) => {
+        const m = net.allocate(n, 1, 'float64');
+        homes.set(m.data as Float64Array, m);
+        return m.data as Float64Array;
+      },
+    );
+    this.stateHomes = { v: this.state.v.map((a) => homes.get(a)!), s: this.state.s.map((a) => homes.get(a)!) };
+    this.spare = this.params.map((p) => net.allocate(p.value.rows, p.value.cols));
     this.paramData = this.params.map((p) => p.value.data);
     this.gradData = this.params.map((p) => p.grad.data);
     this.spareData = this.spare.map((m) => m.data);
+    this.generation = net.kernels.arena?.generation ?? 0;
     this.dropoutRng = createRng(settings.shuffleSeed, settings.rng);
     this.hasDropout = settings.keepProb.some((p) => p < 1);
     this.dropout = { keepProb: settings.keepProb, uniform: this.uniform };
+  }
+
+  /**
+   * Puts what every step uses where the kernels use it in place, before the
+   * first step: X and Y for full-batch training, and a workspace for every batch
+   * size a step or an evaluation will use, so that the loop allocates nothing.
+   */
+  private prepare(data: TrainData): TrainData {
+    const net = this.net;
+    const { schedule } = this.settings;
+    const m = data.X.cols;
+    const batch = 'batchSize' in schedule ? Math.min(schedule.batchSize, m) : m;
+    const evaluated = [m, ...(data.Xtest ? [data.Xtest.cols] : [])];
+    const sizes = new Set<number>([batch, m % batch || batch]);
+    for (const n of evaluated) for (const s of [Math.min(n, EVALUATION_BATCH), n % EVALUATION_BATCH]) if (s > 0) sizes.add(s);
+    for (const s of sizes) net.workspace(s);
+    // The test set is evaluated in place when it fits one evaluation batch.
+    const test = data.Xtest && data.Ytest && data.Xtest.cols <= EVALUATION_BATCH ? { Xtest: net.resident(data.Xtest), Ytest: net.resident(data.Ytest) } : {};
+    if (batch < m) {
+      for (const s of new Set([batch, m % batch || batch])) {
+        this.batchBuffer('X', data.X.rows, s);
+        this.batchBuffer('Y', data.Y.rows, s);
+      }
+      return { ...data, ...test };
+    }
+    return { ...data, ...test, X: net.resident(data.X), Y: net.resident(data.Y) };
+  }
+
+  /** Re-reads the typed arrays the optimizer keeps if the kernels' memory grew since. */
+  private refreshViews(): void {
+    const arena = this.net.kernels.arena;
+    if (!arena || arena.generation === this.generation) return;
+    this.generation = arena.generation;
+    for (let i = 0; i < this.params.length; i++) {
+      this.paramData[i] = this.params[i].value.data;
+      this.gradData[i] = this.params[i].grad.data;
+      this.spareData[i] = this.spare[i].data;
+    }
+    this.stateHomes.v.forEach((m, i) => (this.state.v[i] = m.data as Float64Array));
+    this.stateHomes.s.forEach((m, i) => (this.state.s[i] = m.data as Float64Array));
   }
 
   get unit(): 'iteration' | 'epoch' {
@@ -289,7 +357,7 @@ class Trainer {
     const key = `${kind}:${cols}`;
     let b = this.batchBuffers.get(key);
     if (!b) {
-      b = Matrix.zeros(rows, cols, this.net.precision);
+      b = this.net.allocate(rows, cols);
       this.batchBuffers.set(key, b);
     }
     return b;
@@ -312,6 +380,7 @@ class Trainer {
    */
   private backwardAndUpdate(X: Matrix, Y: Matrix, lr: number): void {
     this.net.backward(X, Y, this.settings.l2);
+    this.refreshViews();
     this.updates++;
     this.optimizer.step(
       this.paramData,

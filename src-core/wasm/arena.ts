@@ -20,19 +20,42 @@
  */
 import { Matrix, type Precision } from '../matrix';
 
-/** The kernel module's exports (byte-offset pointers, element counts). */
-export interface KernelExports {
-  readonly heap_base: WebAssembly.Global;
-  gemm_nn_f64(A: number, B: number, C: number, M: number, N: number, K: number, alpha: number, beta: number): void;
-  gemm_nt_f64(A: number, B: number, C: number, M: number, N: number, K: number, alpha: number, beta: number): void;
-  gemm_tn_f64(A: number, B: number, C: number, M: number, N: number, K: number, alpha: number, beta: number): void;
-  gemm_nn_f32(A: number, B: number, C: number, M: number, N: number, K: number, alpha: number, beta: number): void;
-  gemm_nt_f32(A: number, B: number, C: number, M: number, N: number, K: number, alpha: number, beta: number): void;
-  gemm_tn_f32(A: number, B: number, C: number, M: number, N: number, K: number, alpha: number, beta: number): void;
+type Gemm = (A: number, B: number, C: number, M: number, N: number, K: number, alpha: number, beta: number) => void;
+
+/**
+ * The kernel module's exports for one precision (suffix _f64 or _f32): byte-offset
+ * pointers, element counts; scalars and results are f64 in both precisions.
+ */
+export interface PrecisionExports {
+  gemm_nn: Gemm;
+  gemm_nt: Gemm;
+  gemm_tn: Gemm;
+  tanh(z: number, a: number, n: number): void;
+  sigmoid(z: number, a: number, n: number): void;
+  exp(x: number, y: number, n: number): void;
+  relu(z: number, a: number, n: number, slope: number): void;
+  tanh_backward(dA: number, A: number, dZ: number, n: number): void;
+  sigmoid_backward(dA: number, A: number, dZ: number, n: number): void;
+  relu_backward(dA: number, Z: number, dZ: number, n: number, slope: number): void;
+  broadcast_column(b: number, Z: number, rows: number, cols: number): void;
+  sum_rows(A: number, out: number, rows: number, cols: number, alpha: number): void;
+  sum_squares(x: number, n: number): number;
+  axpy(alpha: number, x: number, y: number, n: number): void;
+  multiply(x: number, y: number, out: number, n: number): void;
+  max_abs(x: number, n: number): number;
   /** Register-only multiply-add rounds, for measuring the peak (bench/core.bench.ts). */
-  peak_f64(rounds: number): number;
-  peak_f32(rounds: number): number;
+  peak(rounds: number): number;
 }
+
+/** The kernel module's exports, as the module names them. */
+export type KernelExports = { readonly heap_base: WebAssembly.Global } & {
+  [K in keyof PrecisionExports as `${K}_f64` | `${K}_f32`]: PrecisionExports[K];
+};
+
+const PRECISION_EXPORTS: (keyof PrecisionExports)[] = [
+  'gemm_nn', 'gemm_nt', 'gemm_tn', 'tanh', 'sigmoid', 'exp', 'relu', 'tanh_backward', 'sigmoid_backward',
+  'relu_backward', 'broadcast_column', 'sum_rows', 'sum_squares', 'axpy', 'multiply', 'max_abs', 'peak',
+];
 
 const PAGE = 65536;
 /** Memory32: at most 4 GiB. */
@@ -43,6 +66,9 @@ const ALIGN = 64;
 export class Arena {
   readonly memory: WebAssembly.Memory;
   readonly exports: KernelExports;
+  /** The exports of each precision, without their suffix. */
+  readonly f64: PrecisionExports;
+  readonly f32: PrecisionExports;
   /** How many times the memory has grown (each growth detaches all views). */
   generation = 0;
   /** Free regions [start, end), sorted by start and never adjacent. */
@@ -54,9 +80,22 @@ export class Arena {
     this.memory = new WebAssembly.Memory({ initial: Math.ceil(initialBytes / PAGE), maximum: MAX_PAGES });
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.exports = instance.exports as unknown as KernelExports;
+    this.f64 = this.precisionExports('f64');
+    this.f32 = this.precisionExports('f32');
     const heapBase = this.exports.heap_base.value as number;
     const end = this.memory.buffer.byteLength;
     if (heapBase < end) this.free.push({ start: heapBase, end });
+  }
+
+  private precisionExports(suffix: 'f64' | 'f32'): PrecisionExports {
+    const all = this.exports as unknown as Record<string, unknown>;
+    const table: Record<string, unknown> = {};
+    for (const name of PRECISION_EXPORTS) {
+      const fn = all[`${name}_${suffix}`];
+      if (typeof fn !== 'function') throw new Error(`the kernel module has no ${name}_${suffix}`);
+      table[name] = fn;
+    }
+    return table as unknown as PrecisionExports;
   }
 
   /** Bytes currently allocated to live matrices. */

@@ -13,6 +13,7 @@
  */
 import { Arena } from './arena';
 import { BASELINE_WASM_BASE64, RELAXED_WASM_BASE64 } from './kernels-binary';
+import { type MatrixKernels, REFERENCE_KERNELS, wasmKernels } from './kernels';
 
 export type WasmVariant = 'relaxed' | 'baseline';
 /** What to use: the best WebAssembly variant the runtime has, a given one, or the TypeScript kernels. */
@@ -21,6 +22,7 @@ export type KernelChoice = 'auto' | WasmVariant | 'reference';
 let choice: KernelChoice = 'auto';
 const modules = new Map<WasmVariant, WebAssembly.Module | null>();
 const arenas = new Map<WasmVariant, Arena>();
+const kernelSets = new Map<WasmVariant, MatrixKernels>();
 
 /**
  * Sets the kernels for networks created from now on (existing ones keep theirs).
@@ -35,7 +37,10 @@ export function useKernels(next: KernelChoice): void {
 
 /** The kernels new networks get: a WebAssembly variant, or 'reference'. */
 export function activeKernels(): WasmVariant | 'reference' {
-  if (choice !== 'auto') return choice;
+  return choice === 'auto' ? best() : choice;
+}
+
+function best(): WasmVariant | 'reference' {
   if (compiled('relaxed')) return 'relaxed';
   if (compiled('baseline')) return 'baseline';
   return 'reference';
@@ -44,6 +49,18 @@ export function activeKernels(): WasmVariant | 'reference' {
 /** Whether the runtime validates (and so can run) the given variant. */
 export function supports(variant: WasmVariant): boolean {
   return compiled(variant) !== null;
+}
+
+/** The kernels for a choice (default: the current one, see useKernels). */
+export function kernelsFor(which: KernelChoice = choice): MatrixKernels {
+  const resolved = which === 'auto' ? best() : which;
+  if (resolved === 'reference') return REFERENCE_KERNELS;
+  let set = kernelSets.get(resolved);
+  if (!set) {
+    set = wasmKernels(arenaFor(resolved), `wasm-${resolved}`);
+    kernelSets.set(resolved, set);
+  }
+  return set;
 }
 
 /** The arena of the active variant, or null when the TypeScript kernels are active. */

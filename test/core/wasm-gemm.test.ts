@@ -74,7 +74,7 @@ function check(arena: Arena, form: Form, precision: Precision, M: number, N: num
   const C0 = Float64Array.from(C.data);
   const gaps = Float64Array.from(region.data);
 
-  const fn = arena.exports[`gemm_${form}_${precision === 'float32' ? 'f32' : 'f64'}`];
+  const fn = (precision === 'float32' ? arena.f32 : arena.f64)[`gemm_${form}`];
   fn(A.data.byteOffset, B.data.byteOffset, C.data.byteOffset, M, N, K, alpha, beta);
 
   // The reference in float64 from the same (rounded) inputs.

@@ -1,0 +1,202 @@
+/**
+ * The operations a network runs on whole matrices, in two implementations
+ * behind one interface:
+ *
+ * - REFERENCE_KERNELS: the plain TypeScript kernels of ../kernels.ts, which stay
+ *   the reference (tests compare the WebAssembly ones with them);
+ * - wasmKernels(arena): the WebAssembly kernels, on matrices that live in the
+ *   arena's memory (pointers are their byte offsets). A call whose operands are
+ *   not all in the arena in one precision goes to the reference instead, so
+ *   callers never need to know where a matrix lives.
+ *
+ * Shapes are checked here, before any pointer reaches WebAssembly: a wrong shape
+ * is a ShapeError naming every shape, as in the reference, never a write past a
+ * matrix.
+ */
+import type { Activation } from '../activations';
+import * as ref from '../kernels';
+import { type GrowableBuffer, type Matrix, ShapeError } from '../matrix';
+import type { OutputLayer } from '../outputs';
+import type { Arena, PrecisionExports } from './arena';
+
+export interface MatrixKernels {
+  /** 'reference', or the WebAssembly variant. */
+  readonly name: string;
+  /** Where matrices for these kernels are allocated; null: ordinary arrays. */
+  readonly arena: Arena | null;
+  /** C = alpha · A · B + beta · C. */
+  gemmNN(A: Matrix, B: Matrix, C: Matrix, alpha?: number, beta?: number): void;
+  /** C = alpha · A · Bᵀ + beta · C. */
+  gemmNT(A: Matrix, B: Matrix, C: Matrix, alpha?: number, beta?: number): void;
+  /** C = alpha · Aᵀ · B + beta · C. */
+  gemmTN(A: Matrix, B: Matrix, C: Matrix, alpha?: number, beta?: number): void;
+  /** Z[:, j] = b for every column j. */
+  broadcastColumn(b: Matrix, Z: Matrix): void;
+  /** out = alpha · Σ_j A[:, j]. */
+  sumRows(A: Matrix, out: Matrix, alpha?: number): void;
+  /** Σ x². */
+  sumSquares(x: Matrix): number;
+  /** max |x|; NaN if any value is NaN. */
+  maxAbs(x: Matrix): number;
+  /** y += alpha · x. */
+  axpy(alpha: number, x: Matrix, y: Matrix): void;
+  /** out = x ⊙ y. */
+  multiply(x: Matrix, y: Matrix, out: Matrix): void;
+  /** A = g(Z) for a hidden layer; `slope` is the leaky relu's. */
+  activationForward(g: Activation, Z: Matrix, A: Matrix, slope: number): void;
+  /** dZ = dA ⊙ g'(Z), from Z or A as g needs. */
+  activationBackward(g: Activation, dA: Matrix, Z: Matrix, A: Matrix, dZ: Matrix, slope: number): void;
+  /** A = output activation of Z. */
+  outputForward(output: OutputLayer, Z: Matrix, A: Matrix): void;
+}
+
+function maxAbs(x: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < x.length; i++) {
+    const a = Math.abs(x[i]);
+    if (!(a <= m)) m = a; // NaN sticks
+  }
+  return m;
+}
+
+export const REFERENCE_KERNELS: MatrixKernels = {
+  name: 'reference',
+  arena: null,
+  gemmNN: ref.gemmNN,
+  gemmNT: ref.gemmNT,
+  gemmTN: ref.gemmTN,
+  broadcastColumn: ref.broadcastColumn,
+  sumRows: ref.sumRows,
+  sumSquares: (x) => ref.sumSquares(x.data),
+  maxAbs: (x) => maxAbs(x.data),
+  axpy: (alpha, x, y) => ref.axpy(alpha, x.data, y.data),
+  multiply: (x, y, out) => ref.multiply(x.data, y.data, out.data),
+  activationForward: (g, Z, A) => g.forward(Z.data, A.data),
+  activationBackward: (g, dA, Z, A, dZ) => g.backward(dA.data, Z.data, A.data, dZ.data),
+  outputForward: (output, Z, A) => output.forward(Z, A),
+};
+
+function product(what: string, m: number, k1: number, k2: number, n: number, A: Matrix, B: Matrix, C: Matrix): void {
+  if (k1 !== k2 || C.rows !== m || C.cols !== n) {
+    throw new ShapeError(`${what}: cannot multiply ${A.shapeText} by ${B.shapeText} into ${C.shapeText}`);
+  }
+}
+
+function sameSize(what: string, ...ms: Matrix[]): void {
+  if (ms.some((m) => m.size !== ms[0].size)) {
+    throw new ShapeError(`${what}: sizes ${ms.map((m) => m.shapeText).join(', ')} differ`);
+  }
+}
+
+/** The kernels of one arena, falling back to the reference for matrices outside it. */
+export function wasmKernels(arena: Arena, name: string): MatrixKernels {
+  const memory: GrowableBuffer = arena.memory;
+  /** The exports for these operands, or null when they are not all in the arena in one precision. */
+  const on = (...ms: Matrix[]): PrecisionExports | null => {
+    const p = ms[0].precision;
+    for (const m of ms) if (m.memory !== memory || m.precision !== p) return null;
+    return p === 'float32' ? arena.f32 : arena.f64;
+  };
+  const at = (m: Matrix) => m.data.byteOffset;
+
+  return {
+    name,
+    arena,
+    gemmNN(A, B, C, alpha = 1, beta = 0) {
+      product('gemmNN', A.rows, A.cols, B.rows, B.cols, A, B, C);
+      const x = on(A, B, C);
+      if (x) x.gemm_nn(at(A), at(B), at(C), A.rows, B.cols, A.cols, alpha, beta);
+      else ref.gemmNN(A, B, C, alpha, beta);
+    },
+    gemmNT(A, B, C, alpha = 1, beta = 0) {
+      product('gemmNT', A.rows, A.cols, B.cols, B.rows, A, B, C);
+      const x = on(A, B, C);
+      if (x) x.gemm_nt(at(A), at(B), at(C), A.rows, B.rows, A.cols, alpha, beta);
+      else ref.gemmNT(A, B, C, alpha, beta);
+    },
+    gemmTN(A, B, C, alpha = 1, beta = 0) {
+      product('gemmTN', A.cols, A.rows, B.rows, B.cols, A, B, C);
+      const x = on(A, B, C);
+      if (x) x.gemm_tn(at(A), at(B), at(C), A.cols, B.cols, A.rows, alpha, beta);
+      else ref.gemmTN(A, B, C, alpha, beta);
+    },
+    broadcastColumn(b, Z) {
+      const x = b.rows === Z.rows && b.cols === 1 ? on(b, Z) : null;
+      if (x) x.broadcast_column(at(b), at(Z), Z.rows, Z.cols);
+      else ref.broadcastColumn(b, Z);
+    },
+    sumRows(A, out, alpha = 1) {
+      const x = out.rows === A.rows && out.cols === 1 ? on(A, out) : null;
+      if (x) x.sum_rows(at(A), at(out), A.rows, A.cols, alpha);
+      else ref.sumRows(A, out, alpha);
+    },
+    sumSquares(v) {
+      const x = on(v);
+      return x ? x.sum_squares(at(v), v.size) : ref.sumSquares(v.data);
+    },
+    maxAbs(v) {
+      const x = on(v);
+      return x ? x.max_abs(at(v), v.size) : maxAbs(v.data);
+    },
+    axpy(alpha, v, y) {
+      sameSize('axpy', v, y);
+      const x = on(v, y);
+      if (x) x.axpy(alpha, at(v), at(y), v.size);
+      else ref.axpy(alpha, v.data, y.data);
+    },
+    multiply(u, v, out) {
+      sameSize('multiply', u, v, out);
+      const x = on(u, v, out);
+      if (x) x.multiply(at(u), at(v), at(out), u.size);
+      else ref.multiply(u.data, v.data, out.data);
+    },
+    activationForward(g, Z, A, slope) {
+      sameSize(`${g.name} forward`, Z, A);
+      const x = on(Z, A);
+      if (!x) return g.forward(Z.data, A.data);
+      const n = Z.size;
+      switch (g.name) {
+        case 'tanh':
+          return x.tanh(at(Z), at(A), n);
+        case 'sigmoid':
+          return x.sigmoid(at(Z), at(A), n);
+        case 'relu':
+          return x.relu(at(Z), at(A), n, 0);
+        case 'leaky_relu':
+          return x.relu(at(Z), at(A), n, slope);
+        default:
+          return g.forward(Z.data, A.data);
+      }
+    },
+    activationBackward(g, dA, Z, A, dZ, slope) {
+      sameSize(`${g.name} backward`, dA, Z, A, dZ);
+      const x = on(dA, Z, A, dZ);
+      if (!x) return g.backward(dA.data, Z.data, A.data, dZ.data);
+      const n = dA.size;
+      switch (g.name) {
+        case 'tanh':
+          return x.tanh_backward(at(dA), at(A), at(dZ), n);
+        case 'sigmoid':
+          return x.sigmoid_backward(at(dA), at(A), at(dZ), n);
+        case 'relu':
+          return x.relu_backward(at(dA), at(Z), at(dZ), n, 0);
+        case 'leaky_relu':
+          return x.relu_backward(at(dA), at(Z), at(dZ), n, slope);
+        default:
+          return g.backward(dA.data, Z.data, A.data, dZ.data);
+      }
+    },
+    outputForward(output, Z, A) {
+      const x = output.name === 'sigmoid' && Z.size === A.size ? on(Z, A) : null;
+      if (x) x.sigmoid(at(Z), at(A), Z.size);
+      else output.forward(Z, A);
+    },
+  };
+}
+
+/** A copy of M that `kernels` can run on: M itself when it already is one. */
+export function residentCopy(kernels: MatrixKernels, M: Matrix, precision = M.precision): Matrix {
+  const arena = kernels.arena;
+  if (!arena || (M.memory === arena.memory && M.precision === precision)) return M;
+  return arena.copy(M, precision) ?? M;
+}
