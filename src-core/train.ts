@@ -174,6 +174,9 @@ class Trainer {
   private readonly state;
   private readonly params;
   private readonly spare: Matrix[];
+  /** The parameters and gradients as matrices, kept in step with swaps (for the kernels' optimizer steps). */
+  private readonly paramMatrices: Matrix[];
+  private readonly gradMatrices: Matrix[];
   /** The matrices behind state.v and state.s (to re-read their arrays after growth). */
   private readonly stateHomes: { v: Matrix[]; s: Matrix[] };
   /** The typed arrays of params, grads and spare, kept in step with swaps. */
@@ -212,6 +215,8 @@ class Trainer {
     );
     this.stateHomes = { v: this.state.v.map((a) => homes.get(a)!), s: this.state.s.map((a) => homes.get(a)!) };
     this.spare = this.params.map((p) => net.allocate(p.value.rows, p.value.cols));
+    this.paramMatrices = this.params.map((p) => p.value);
+    this.gradMatrices = this.params.map((p) => p.grad);
     this.paramData = this.params.map((p) => p.value.data);
     this.gradData = this.params.map((p) => p.grad.data);
     this.spareData = this.spare.map((m) => m.data);
@@ -380,8 +385,15 @@ class Trainer {
    */
   private backwardAndUpdate(X: Matrix, Y: Matrix, lr: number): void {
     this.net.backward(X, Y, this.settings.l2);
-    this.refreshViews();
     this.updates++;
+    const { name } = this.optimizer;
+    const settings = this.settings.optimizerSettings;
+    const homes = this.stateHomes;
+    if (this.net.kernels.optimizerStep(name, this.paramMatrices, this.gradMatrices, this.spare, homes.v, homes.s, lr, this.updates, settings)) {
+      this.swapParameters();
+      return;
+    }
+    this.refreshViews();
     this.optimizer.step(
       this.paramData,
       this.gradData,
@@ -407,6 +419,7 @@ class Trainer {
       this.params[2 * l + 1].value = this.net.b[l];
     }
     for (let i = 0; i < this.params.length; i++) {
+      this.paramMatrices[i] = this.params[i].value;
       this.paramData[i] = this.params[i].value.data;
       this.spareData[i] = this.spare[i].data;
     }

@@ -1,7 +1,7 @@
 /**
  * Builds the core's WebAssembly kernels from their generators, byte for byte the
  * same on every run:
- *   scripts/wasm/gemm.ts, scripts/wasm/elementwise.ts  → WAT function text
+ *   scripts/wasm/gemm.ts, elementwise.ts, optimizers.ts  → WAT function text
  *   → src-core/wasm/kernels.wat (the baseline module, for reading)
  *   → src-core/wasm/kernels-binary.ts (both variants as base64, so the pure core
  *     can instantiate them in Node, a worker, a utility process or a browser alike).
@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
 import { elementwiseFunctions } from './elementwise';
 import { gemmFunctions } from './gemm';
+import { optimizerFunctions } from './optimizers';
 
 export interface Variant {
   /** Whether relaxed-SIMD instructions (f32x4/f64x2.relaxed_madd) may be emitted. */
@@ -34,6 +35,7 @@ export function moduleText(variant: Variant): string {
     '  (import "env" "memory" (memory 1 65536))',
     gemmFunctions(variant),
     elementwiseFunctions(variant),
+    optimizerFunctions(variant),
     ')',
     '',
   ].join('\n');

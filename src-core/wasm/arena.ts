@@ -45,6 +45,11 @@ export interface PrecisionExports {
   max_abs(x: number, n: number): number;
   /** Register-only multiply-add rounds, for measuring the peak (bench/core.bench.ts). */
   peak(rounds: number): number;
+  // The optimizer updates of src-core/optimizers.ts (w, g, out in this precision; v, s float64).
+  gd(w: number, g: number, out: number, n: number, lr: number): void;
+  momentum(w: number, g: number, out: number, v: number, n: number, lr: number, beta: number): void;
+  rmsprop(w: number, g: number, out: number, s: number, n: number, lr: number, beta2: number, epsilon: number): void;
+  adam(w: number, g: number, out: number, v: number, s: number, n: number, lr: number, beta1: number, beta2: number, epsilon: number, c1: number, c2: number): void;
 }
 
 /** The kernel module's exports, as the module names them. */
@@ -55,6 +60,7 @@ export type KernelExports = { readonly heap_base: WebAssembly.Global } & {
 const PRECISION_EXPORTS: (keyof PrecisionExports)[] = [
   'gemm_nn', 'gemm_nt', 'gemm_tn', 'tanh', 'sigmoid', 'exp', 'relu', 'tanh_backward', 'sigmoid_backward',
   'relu_backward', 'broadcast_column', 'sum_rows', 'sum_squares', 'axpy', 'multiply', 'max_abs', 'peak',
+  'gd', 'momentum', 'rmsprop', 'adam',
 ];
 
 const PAGE = 65536;

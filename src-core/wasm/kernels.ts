@@ -16,6 +16,7 @@
 import type { Activation } from '../activations';
 import * as ref from '../kernels';
 import { type GrowableBuffer, type Matrix, ShapeError } from '../matrix';
+import type { OptimizerName, OptimizerSettings } from '../optimizers';
 import type { OutputLayer } from '../outputs';
 import type { Arena, PrecisionExports } from './arena';
 
@@ -48,6 +49,14 @@ export interface MatrixKernels {
   activationBackward(g: Activation, dA: Matrix, Z: Matrix, A: Matrix, dZ: Matrix, slope: number): void;
   /** A = output activation of Z. */
   outputForward(output: OutputLayer, Z: Matrix, A: Matrix): void;
+  /**
+   * One update of every parameter by the named optimizer, bit for bit as
+   * OPTIMIZERS[name].step computes it, from params and grads into out with the
+   * float64 moving averages v and s (as many as the optimizer keeps). Returns
+   * false, having done nothing, when these kernels cannot run it on these
+   * matrices; the caller then runs the optimizer's own step.
+   */
+  optimizerStep(name: OptimizerName, params: Matrix[], grads: Matrix[], out: Matrix[], v: Matrix[], s: Matrix[], lr: number, t: number, settings: OptimizerSettings): boolean;
 }
 
 function maxAbs(x: ArrayLike<number>): number {
@@ -74,6 +83,7 @@ export const REFERENCE_KERNELS: MatrixKernels = {
   activationForward: (g, Z, A) => g.forward(Z.data, A.data),
   activationBackward: (g, dA, Z, A, dZ) => g.backward(dA.data, Z.data, A.data, dZ.data),
   outputForward: (output, Z, A) => output.forward(Z, A),
+  optimizerStep: () => false,
 };
 
 function product(what: string, m: number, k1: number, k2: number, n: number, A: Matrix, B: Matrix, C: Matrix): void {
@@ -190,6 +200,25 @@ export function wasmKernels(arena: Arena, name: string): MatrixKernels {
       const x = output.name === 'sigmoid' && Z.size === A.size ? on(Z, A) : null;
       if (x) x.sigmoid(at(Z), at(A), Z.size);
       else output.forward(Z, A);
+    },
+    optimizerStep(name, params, grads, out, v, s, lr, t, settings) {
+      for (let l = 0; l < params.length; l++) {
+        if (!on(params[l], grads[l], out[l]) || grads[l].size !== params[l].size || out[l].size !== params[l].size) return false;
+        for (const state of [v[l], s[l]]) if (state && (!on(state) || state.precision !== 'float64' || state.size !== params[l].size)) return false;
+      }
+      const { beta, beta1, beta2, epsilon } = settings;
+      // As optimizers.ts computes them.
+      const c1 = 1 - Math.pow(beta1, t);
+      const c2 = 1 - Math.pow(beta2, t);
+      for (let l = 0; l < params.length; l++) {
+        const x = on(params[l])!;
+        const [w, g, o, n] = [at(params[l]), at(grads[l]), at(out[l]), params[l].size];
+        if (name === 'gd') x.gd(w, g, o, n, lr);
+        else if (name === 'momentum') x.momentum(w, g, o, at(v[l]), n, lr, beta);
+        else if (name === 'rmsprop') x.rmsprop(w, g, o, at(s[l]), n, lr, beta2, epsilon);
+        else x.adam(w, g, o, at(v[l]), at(s[l]), n, lr, beta1, beta2, epsilon, c1, c2);
+      }
+      return true;
     },
   };
 }
