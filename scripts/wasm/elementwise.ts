@@ -28,21 +28,29 @@
  * (slope·z, axpy, the derivatives, the sums) convert to f64x2 and back. Only the
  * order of the additions in the sums differs.
  *
- * float64 exp, tanh and sigmoid are within about 0.52 ulp of the exact value (so
- * within 1 ulp of Math.exp; Math.tanh itself is up to 2.2 ulp off, and stays within
- * 2 of these): each is evaluated in double-double arithmetic up to one final
- * rounding, as follows.
+ * Accuracy of exp, tanh and sigmoid, in ulps of the exact value (measured on
+ * millions of points against 64-bit-mantissa references, besides the tests'
+ * comparisons with Math): the contract is 2 ulp from Math.exp, Math.tanh and an
+ * accurate sigmoid, and Math.tanh is itself up to 2.2 ulp off for |x| < 1, so a
+ * plain ~1-ulp tanh would drift 3 ulp from it there. Hence:
  *
- *   e^y = 2^k · e^r, k = round(y/ln2), r = y − k·ln2 kept as r + r_lo (ln2 split
- *   in two as fdlibm does, so that k·LN2_HI is exact); e^r − 1 − r = r²·Q(r) with
- *   Q a degree-10 polynomial (Chebyshev fit on |r| ≤ 0.347, error below 2^-61),
- *   and 1 + r + r²·Q(r) summed exactly into s + t (two Fast2Sums).
- *   tanh|x| = (1 − F)/(1 + F) with F = e^(−2|x|), |x| clamped to 20 (tanh rounds
- *   to 1 from 19.06): numerator and denominator as double-doubles, so there is no
- *   cancellation near 0, and the quotient is corrected once (below).
- *   sigmoid(x) = N/(1 + G) with G = e^(−|x|), N = G for x < 0 and 1 otherwise.
- *   exp(x) = (s + t)·2^k, the power of two applied as 2^(k/2)·2^(k − k/2) so that
- *   subnormal results are rounded once and 2^1024 is never formed.
+ *   sigmoid, and tanh's general path: double-double arithmetic up to one final
+ *   rounding, 0.53 ulp (0.77 where sigmoid's result is subnormal).
+ *     e^y = 2^k · e^r, k = round(y/ln2), r = y − k·ln2 kept as r + r_lo (ln2 split
+ *     in two as fdlibm does, so that k·LN2_HI is exact). e^r − 1 = r + r²/2 +
+ *     r³·Q'(r), r²/2 exact from Dekker's split of r, Q' of degree 9 (Chebyshev fit
+ *     on |r| ≤ 0.347, error below 2^-61), all summed into s + t (Fast2Sums).
+ *     tanh|x| = (1 − F)/(1 + F) with F = e^(−2|x|), |x| clamped to 20 (tanh rounds
+ *     to 1 from 19.06): numerator and denominator as double-doubles, so no
+ *     cancellation near 0, and the quotient corrected once (below).
+ *     sigmoid(x) = N/(1 + G) with G = e^(−|x|), N = G for x < 0 and 1 otherwise.
+ *   tanh's fast paths, taken when every lane of a pass qualifies: |x| < 0.4, an
+ *   odd polynomial x + x³·P(x²), 0.67 ulp (where Math.tanh is at most 2.1 off);
+ *   |x| ≥ 1, 1 − 2/(e^2|x| + 1) in plain arithmetic, 0.94 ulp (Math.tanh: 0.95).
+ *   exp: 1 + r + r²·Q(r) with only 1 + r split exactly, 0.68 ulp (0.8 for
+ *   subnormal results), so within 1 ulp of Math.exp (0.83 ulp off itself). The
+ *   power of two goes on as 2^(k/2)·2^(k − k/2), so that a subnormal result is
+ *   rounded once more at most and 2^1024 is never formed.
  *
  * The corrected quotient of n = nh + nl by d = dh + dl costs one division: q0 =
  * nh/dh cut to 21 significant bits, dh cut into 32 + 21 bits, so that q0·dh is two
@@ -51,8 +59,9 @@
  *
  * float32 exp, tanh and sigmoid compute in f32x4 with a degree-5 Q and plain
  * quotients, tanh as (1 − 2^k − 2^k·p)/(1 + 2^k + 2^k·p) with p = e^r − 1, which
- * is −p/(2 + p) when k = 0, so again no cancellation near 0. They stay within 2
- * float32 ulp of Math.fround of the float64 functions (test/core/wasm-elementwise.test.ts).
+ * is −p/(2 + p) when k = 0, so again no cancellation near 0. Checked on every
+ * float32 with |x| in [1e-45, 10] (tanh), [1e-45, 104] (sigmoid, exp): within 2
+ * float32 ulp of Math.fround of the float64 function (exp: 1).
  *
  * The relaxed variant evaluates the polynomials with relaxed_madd (fused or not,
  * either is accurate enough there); every error-free step stays plain arithmetic.
@@ -194,52 +203,62 @@ interface Lanes {
 const F64: Lanes = { t: 'f64', v: 'f64x2', width: 2, bytes: 8 };
 const F32: Lanes = { t: 'f32', v: 'f32x4', width: 4, bytes: 4 };
 
+/** Code for some vectors: statements, then stores [pointer, vector index, value]. */
+interface Code {
+  stmts: string[];
+  stores: [string, number, string][];
+}
+
+/** Code for `count` vectors; `load(pointer, i)` reads vector i's input. */
+type Step = (count: number, load: (p: string, i: number) => string) => Code;
+
+const blockSuffix = (i: number) => (i === 0 ? '' : `_${i}`);
+
+/** The statements of several blocks, one line of each in turn. */
+function interleave(blocks: Block[]): string[] {
+  const out: string[] = [];
+  for (let line = 0; line < blocks[0].stmts.length; line++) for (const b of blocks) out.push(b.stmts[line]);
+  return out;
+}
+
+/** A Step from the code for one vector, repeated with renamed locals and interleaved. */
+function perVector(fn: Fn, step: (b: Block, load: (p: string) => string) => [string, string][]): Step {
+  return (count, load) => {
+    const blocks = Array.from({ length: count }, (_, i) => new Block(fn, blockSuffix(i)));
+    const stores = blocks.flatMap((b, i) => step(b, (p) => load(p, i)).map(([p, v]): [string, number, string] => [p, i, v]));
+    return { stmts: interleave(blocks), stores };
+  };
+}
+
 /**
- * A loop over n values of equal-length arrays: `unroll` vectors per pass, their
- * code interleaved so that the processor overlaps their dependency chains, then
+ * A loop over n values of equal-length arrays: `unroll` vectors per pass, then
  * single vectors, then the last values one at a time, splatted into a vector so
- * that the same code computes them. `step` loads its inputs with `load(pointer)`
- * and returns the stores, [pointer, vector]; every store comes after every load,
- * so outputs may alias inputs.
+ * that the same code computes them. Every store comes after every load, so
+ * outputs may alias inputs.
  */
-function streamLoop(
-  fn: Fn,
-  lanes: Lanes,
-  pointers: string[],
-  step: (b: Block, load: (p: string) => string) => [string, string][],
-  unroll = 1,
-): string[] {
-  const advance = (by: number) => pointers.map((p) => `(local.set $${p} (i32.add ${get(p)} (i32.const ${by})))`);
-  const loop = (label: string, count: number, by: number, stmts: string[], stores: string[]) => [
+function streamLoop(fn: Fn, lanes: Lanes, pointers: string[], step: Step, unroll = 1): string[] {
+  const indent = (lines: string[]) => lines.map((line) => `    ${line}`);
+  const loop = (label: string, count: number, by: number, code: Code, store: (p: string, i: number, v: string) => string) => [
     `(block $${label}_done`,
     `  (loop $${label}`,
     `    (br_if $${label}_done (i32.lt_s ${get('n')} (i32.const ${count})))`,
-    ...stmts.map((st) => `    ${st}`),
-    ...stores.map((st) => `    ${st}`),
-    ...advance(by).map((st) => `    ${st}`),
+    ...indent(code.stmts),
+    ...indent(code.stores.map(([p, i, v]) => store(p, i, v))),
+    ...indent(pointers.map((p) => `(local.set $${p} (i32.add ${get(p)} (i32.const ${by})))`)),
     `    (local.set $n (i32.sub ${get('n')} (i32.const ${count})))`,
     `    (br $${label})))`,
   ];
-  const vectors = (count: number) => {
-    const blocks = Array.from({ length: count }, (_, i) => new Block(fn, i === 0 ? '' : `_${i}`));
-    const stores = blocks.map((b, i) => step(b, (p) => `(v128.load offset=${16 * i} ${get(p)})`));
-    const stmts: string[] = [];
-    for (let line = 0; line < blocks[0].stmts.length; line++) for (const b of blocks) stmts.push(b.stmts[line]);
-    return { stmts, stores: stores.flatMap((st, i) => st.map(([p, v]) => `(v128.store offset=${16 * i} ${get(p)} ${v})`)) };
-  };
-  const single = new Block(fn);
-  const singleStores = step(single, (p) => `(${lanes.v}.splat (${lanes.t}.load ${get(p)}))`);
-  const many = unroll > 1 ? vectors(unroll) : undefined;
-  const one = vectors(1);
+  const vectorLoad = (p: string, i: number) => `(v128.load offset=${16 * i} ${get(p)})`;
+  const vectorStore = (p: string, i: number, v: string) => `(v128.store offset=${16 * i} ${get(p)} ${v})`;
   return [
-    ...(many ? loop('unrolled', unroll * lanes.width, unroll * 16, many.stmts, many.stores) : []),
-    ...loop('vectors', lanes.width, 16, one.stmts, one.stores),
+    ...(unroll > 1 ? loop('unrolled', unroll * lanes.width, unroll * 16, step(unroll, vectorLoad), vectorStore) : []),
+    ...loop('vectors', lanes.width, 16, step(1, vectorLoad), vectorStore),
     ...loop(
       'singles',
       1,
       lanes.bytes,
-      single.stmts,
-      singleStores.map(([p, v]) => `(${lanes.t}.store ${get(p)} (${lanes.v}.extract_lane 0 ${v}))`),
+      step(1, (p) => `(${lanes.v}.splat (${lanes.t}.load ${get(p)}))`),
+      (p, _i, v) => `(${lanes.t}.store ${get(p)} (${lanes.v}.extract_lane 0 ${v}))`,
     ),
   ];
 }
@@ -330,7 +349,7 @@ function expParts64(b: Block, y: string): ExpParts64 {
   const halfLo = f.add(f.mul(rHead, rTail), f.mul(f.mul(rTail, c(0.5)), rTail));
   const r2 = b.let('r2', f.mul(r, r));
   const cubic = f.mul(f.mul(r2, r), estrin(b, 'r', f, r, r2, Q64.slice(1).map(c)));
-  const rest = b.let('rest3', f.add(halfLo, cubic));
+  const rest = b.let('p_rest', f.add(halfLo, cubic));
   // p = r + half + rest as pHi + pLo, |pLo| ≤ ulp(pHi): two Fast2Sums.
   const head = b.let('head', f.add(r, half));
   const pHi = b.let('p_hi', f.add(head, rest));
@@ -388,6 +407,50 @@ function tanh64(b: Block, x: string): string {
   return or(q, and(x, fn.i64(SIGN_64)));
 }
 
+/** tanh(x) = x + x³·P(x²) on |x| < 0.4 (Chebyshev fit; 0.67 ulp there). */
+const TANH_SMALL = 0.4;
+const TANH_P = [
+  -0.3333333333333333, 0.13333333333333258, -0.05396825396809893, 0.02186948852371375, -0.008863235021978427,
+  0.003592116096818484, -0.0014556628733318807, 0.0005884926567947967, -0.0002307228307829282, 7.061356216868658e-5,
+];
+
+function tanhSmall64(b: Block, x: string): string {
+  const { fn } = b;
+  const f = ops('f64x2', fn.variant);
+  const s = b.let('s', f.mul(x, x));
+  const poly = estrin(b, 's', f, s, b.let('s2', f.mul(s, s)), TANH_P.map((v) => fn.f64(v)));
+  // The sign bit again, for −0 (−0 + +0 is +0).
+  return or(f.madd(x, f.mul(s, poly), x), and(x, fn.i64(SIGN_64)));
+}
+
+/**
+ * tanh|x| = 1 − 2/(e^2|x| + 1) for |x| ≥ 1, in plain arithmetic: 2/(e^2|x| + 1) ≤
+ * 0.24 there, so its few ulps of error are worth less than one of the result
+ * (0.94 ulp measured, 1.2 bound; Math.tanh: 0.95 there).
+ */
+const TANH_LARGE = 1;
+
+function tanhLarge64(b: Block, x: string, ax: string): string {
+  const { fn } = b;
+  const f = ops('f64x2', fn.variant);
+  const c = (v: number) => fn.f64(v);
+  const y = b.let('y', f.mul(f.pmin(ax, c(20)), c(2)));
+  const shifted = b.let('shifted', f.add(f.mul(y, c(INV_LN2)), c(ROUND_64)));
+  const k = b.let('k', f.sub(shifted, c(ROUND_64)));
+  const r = b.let('r', f.sub(f.sub(y, f.mul(k, c(LN2_HI))), f.mul(k, c(LN2_LO))));
+  const r2 = b.let('r2', f.mul(r, r));
+  const p = b.let('p', f.madd(r2, estrin(b, 'r', f, r, r2, Q64.map(c)), r));
+  const ki = `(i64x2.sub ${shifted} ${fn.i64(ROUND_64_BITS)})`;
+  const e = b.let('e', f.mul(f.add(c(1), p), pow2_64(fn, ki))); // k in [3, 58]
+  return or(f.sub(c(1), f.div(c(2), f.add(e, c(1)))), and(x, fn.i64(SIGN_64)));
+}
+
+const TANH_64: Path[] = [
+  { when: (fn, ax) => `(f64x2.ge ${ax} ${fn.f64(TANH_LARGE)})`, g: tanhLarge64 },
+  { when: (fn, ax) => `(f64x2.lt ${ax} ${fn.f64(TANH_SMALL)})`, g: tanhSmall64 },
+  { g: tanh64 },
+];
+
 function sigmoid64(b: Block, x: string): string {
   const { fn } = b;
   const f = ops('f64x2', fn.variant);
@@ -406,14 +469,30 @@ function sigmoid64(b: Block, x: string): string {
   return divide64(b, nh, nl, dh, dl);
 }
 
+/**
+ * e^x = (1 + r + r²·Q(r))·2^k, without expParts64's exact r²/2: 1 + r is split
+ * exactly (Fast2Sum) and the rest added to its error term, so the sum is rounded
+ * once. The error of r²·Q(r), about 0.1 ulp, stays: 0.68 ulp in all, so within 1
+ * ulp of Math.exp (itself up to 0.83 ulp off), at two thirds of the cost.
+ */
 function exp64(b: Block, x: string): string {
   const { fn } = b;
   const f = ops('f64x2', fn.variant);
+  const c = (v: number) => fn.f64(v);
   // Below −746 the result rounds to 0, above 710 it overflows; NaN passes.
-  const y = b.let('y', f.pmin(f.pmax(x, fn.f64(-746)), fn.f64(710)));
-  const { s, t, k } = expParts64(b, y);
-  const [scale1, scale2] = pow2Split64(b, k);
-  return f.mul(f.mul(f.add(s, t), scale1), scale2);
+  const y = b.let('y', f.pmin(f.pmax(x, c(-746)), c(710)));
+  const shifted = b.let('shifted', f.add(f.mul(y, c(INV_LN2)), c(ROUND_64)));
+  const k = b.let('k', f.sub(shifted, c(ROUND_64)));
+  const rHi = b.let('r_hi', f.sub(y, f.mul(k, c(LN2_HI)))); // exact
+  const kLo = b.let('k_lo', f.mul(k, c(LN2_LO)));
+  const r = b.let('r', f.sub(rHi, kLo));
+  const rLo = f.sub(f.sub(rHi, r), kLo);
+  const r2 = b.let('r2', f.mul(r, r));
+  const tail = f.mul(r2, estrin(b, 'r', f, r, r2, Q64.map(c)));
+  const s = b.let('s', f.add(c(1), r));
+  const e = f.add(s, f.add(f.add(f.add(f.sub(c(1), s), r), rLo), tail));
+  const [scale1, scale2] = pow2Split64(b, b.let('ki', `(i64x2.sub ${shifted} ${fn.i64(ROUND_64_BITS)})`));
+  return f.mul(f.mul(e, scale1), scale2);
 }
 
 // ---------------------------------------------------------------------------
@@ -493,10 +572,44 @@ function exp32(b: Block, x: string): string {
 
 const suffix = (lanes: Lanes) => `_${lanes.t}`;
 
-/** out[i] = g(in[i]) for a vector function g. */
-function unary(variant: Variant, lanes: Lanes, name: string, g: (b: Block, x: string) => string): string {
+/**
+ * One way to compute a function, for the vectors whose lanes all pass `when`
+ * (a lane mask from |x|); the last path, without `when`, takes the rest.
+ */
+interface Path {
+  when?: (fn: Fn, ax: string) => string;
+  g: (b: Block, x: string, ax: string) => string;
+}
+
+/**
+ * out[i] = g(in[i]). With several paths, each pass branches once on all its
+ * lanes: a fast path where a plain evaluation is accurate enough, the general
+ * one otherwise.
+ */
+function unary(variant: Variant, lanes: Lanes, name: string, paths: Path[]): string {
   const fn = new Fn(variant);
-  const step = (b: Block, load: (p: string) => string): [string, string][] => [['out', g(b, b.let('x', load('in')))]];
+  const is64 = lanes.t === 'f64';
+  const absMask = is64 ? fn.i64(ABS_64) : fn.i32(ABS_32);
+  const allTrue = is64 ? 'i64x2.all_true' : 'i32x4.all_true';
+  const step: Step = (count, load) => {
+    const head = Array.from({ length: count }, (_, i) => new Block(fn, blockSuffix(i)));
+    const xs = head.map((b, i) => b.let('x', load('in', i)));
+    const axs = head.map((b, i) => (paths.length > 1 ? b.let('ax', and(xs[i], absMask)) : and(xs[i], absMask)));
+    const results = head.map((_, i) => fn.local(`result${blockSuffix(i)}`));
+    const branch = (k: number): string[] => {
+      const path = paths[k];
+      const blocks = head.map((_, i) => new Block(fn, blockSuffix(i)));
+      const values = blocks.map((b, i) => path.g(b, xs[i], axs[i]));
+      blocks.forEach((b, i) => b.stmts.push(`(local.set $${results[i]} ${values[i]})`));
+      const body = interleave(blocks);
+      if (path.when === undefined) return body;
+      const when = path.when;
+      const condition = `(${allTrue} ${axs.map((ax) => when(fn, ax)).reduce((a, m) => and(a, m))})`;
+      const indent = (lines: string[]) => lines.map((line) => `    ${line}`);
+      return [`(if ${condition}`, '  (then', ...indent(body), '  )', '  (else', ...indent(branch(k + 1)), '  ))'];
+    };
+    return { stmts: [...interleave(head), ...branch(0)], stores: results.map((r, i): [string, number, string] => ['out', i, get(r)]) };
+  };
   // Two vectors per pass: each is one long dependency chain.
   const body = streamLoop(fn, lanes, ['in', 'out'], step, 2);
   return fn.render(name + suffix(lanes), '(param $in i32) (param $out i32) (param $n i32)', '', body);
@@ -504,20 +617,20 @@ function unary(variant: Variant, lanes: Lanes, name: string, g: (b: Block, x: st
 
 function relu(variant: Variant, lanes: Lanes): string {
   const fn = new Fn(variant);
-  const body = streamLoop(fn, lanes, ['z', 'a'], (b, load) => {
+  const body = streamLoop(fn, lanes, ['z', 'a'], perVector(fn, (b, load) => {
     const z = b.let('z_v', load('z'));
     return [['a', select(z, scaled(b, lanes, z, 'z'), ops(lanes.v, variant).gt(z, zero(fn, lanes)))]];
-  });
+  }));
   return fn.render(`relu${suffix(lanes)}`, '(param $z i32) (param $a i32) (param $n i32) (param $slope f64)', '', body);
 }
 
 function reluBackward(variant: Variant, lanes: Lanes): string {
   const fn = new Fn(variant);
-  const body = streamLoop(fn, lanes, ['dA', 'Z', 'dZ'], (b, load) => {
+  const body = streamLoop(fn, lanes, ['dA', 'Z', 'dZ'], perVector(fn, (b, load) => {
     const dA = b.let('dA_v', load('dA'));
     const z = b.let('z_v', load('Z'));
     return [['dZ', select(dA, scaled(b, lanes, dA, 'dA'), ops(lanes.v, variant).gt(z, zero(fn, lanes)))]];
-  });
+  }));
   return fn.render(
     `relu_backward${suffix(lanes)}`,
     '(param $dA i32) (param $Z i32) (param $dZ i32) (param $n i32) (param $slope f64)',
@@ -544,14 +657,14 @@ function activationBackward(variant: Variant, lanes: Lanes, name: string, g: (f:
   const fn = new Fn(variant);
   const f = ops('f64x2', variant);
   const one = fn.f64(1);
-  const body = streamLoop(fn, lanes, ['dA', 'A', 'dZ'], (b, load) => {
+  const body = streamLoop(fn, lanes, ['dA', 'A', 'dZ'], perVector(fn, (b, load) => {
     const dA = b.let('dA_v', load('dA'));
     const a = b.let('a_v', load('A'));
     if (lanes.t === 'f64') return [['dZ', g(f, one, dA, a)]];
     const [dALo, dAHi] = widen(b, dA, 'dA');
     const [aLo, aHi] = widen(b, a, 'a');
     return [['dZ', narrow(g(f, one, dALo, aLo), g(f, one, dAHi, aHi))]];
-  });
+  }));
   return fn.render(name + suffix(lanes), '(param $dA i32) (param $A i32) (param $dZ i32) (param $n i32)', '', body);
 }
 
@@ -559,21 +672,21 @@ function axpy(variant: Variant, lanes: Lanes): string {
   const fn = new Fn(variant);
   const f = ops('f64x2', variant);
   const alpha = fn.hoist(`(f64x2.splat ${get('alpha')})`);
-  const body = streamLoop(fn, lanes, ['x', 'y'], (b, load) => {
+  const body = streamLoop(fn, lanes, ['x', 'y'], perVector(fn, (b, load) => {
     const x = b.let('x_v', load('x'));
     const y = b.let('y_v', load('y'));
     if (lanes.t === 'f64') return [['y', f.add(y, f.mul(alpha, x))]];
     const [xLo, xHi] = widen(b, x, 'x');
     const [yLo, yHi] = widen(b, y, 'y');
     return [['y', narrow(f.add(yLo, f.mul(alpha, xLo)), f.add(yHi, f.mul(alpha, xHi)))]];
-  });
+  }));
   return fn.render(`axpy${suffix(lanes)}`, '(param $alpha f64) (param $x i32) (param $y i32) (param $n i32)', '', body);
 }
 
 function multiply(variant: Variant, lanes: Lanes): string {
   const fn = new Fn(variant);
   // A product of two floats is exact in double, so f32x4.mul rounds as the reference does.
-  const body = streamLoop(fn, lanes, ['x', 'y', 'out'], (_b, load) => [['out', ops(lanes.v, variant).mul(load('x'), load('y'))]]);
+  const body = streamLoop(fn, lanes, ['x', 'y', 'out'], perVector(fn, (_b, load) => [['out', ops(lanes.v, variant).mul(load('x'), load('y'))]]));
   return fn.render(`multiply${suffix(lanes)}`, '(param $x i32) (param $y i32) (param $out i32) (param $n i32)', '', body);
 }
 
@@ -729,9 +842,9 @@ export function elementwiseFunctions(variant: Variant): string {
   for (const lanes of [F64, F32]) {
     const is64 = lanes.t === 'f64';
     functions.push(
-      unary(variant, lanes, 'tanh', is64 ? tanh64 : tanh32),
-      unary(variant, lanes, 'sigmoid', is64 ? sigmoid64 : sigmoid32),
-      unary(variant, lanes, 'exp', is64 ? exp64 : exp32),
+      unary(variant, lanes, 'tanh', is64 ? TANH_64 : [{ g: tanh32 }]),
+      unary(variant, lanes, 'sigmoid', [{ g: is64 ? sigmoid64 : sigmoid32 }]),
+      unary(variant, lanes, 'exp', [{ g: is64 ? exp64 : exp32 }]),
       relu(variant, lanes),
       reluBackward(variant, lanes),
       activationBackward(variant, lanes, 'tanh_backward', (f, one, dA, a) => f.mul(dA, f.sub(one, f.mul(a, a)))),
