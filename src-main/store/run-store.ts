@@ -225,41 +225,56 @@ export class RunStore {
   appendMetrics(id: string, points: readonly MetricPoint[]): void {
     for (const p of points) checkPoint(id, p);
     if (points.length === 0) return;
-    this.writeForRun(id, 'appendMetrics', `appending metrics to run ${id}`, () => {
-      const run = this.runRow(id);
-      if (run.status !== 'running') {
-        throw new StoreError(
-          'invalid-transition',
-          `run ${id} is ${run.status}; metrics can only be appended while it is running`,
-        );
-      }
-      const insert = this.sql(
-        `INSERT INTO metric_history (run, key, step, value) VALUES (?, ?, ?, ?)
-         ON CONFLICT (run, key, step) DO UPDATE SET value = excluded.value`,
-      );
-      const latest = new Map<number, MetricPoint>();
-      for (const p of points) {
-        const key = this.keyId(p.key, true);
-        insert.run(run.seq, key, p.step, p.value);
-        const seen = latest.get(key);
-        if (!seen || p.step >= seen.step) latest.set(key, p);
-      }
-      const upsert = this.sql(
-        `INSERT INTO latest_metrics (run, key, step, value) VALUES (?, ?, ?, ?)
-         ON CONFLICT (run, key) DO UPDATE SET step = excluded.step, value = excluded.value
-         WHERE excluded.step >= latest_metrics.step`,
-      );
-      for (const [key, p] of latest) upsert.run(run.seq, key, p.step, p.value);
-      // The same latest values on the run row, which is all a listing reads: all of them as
-      // JSON, and the standard ones again as the runs table shows them.
-      this.sql(
-        `UPDATE runs SET updated_at = ?, latest = (
-           SELECT json_group_object(k.key, json_object('value', m.value, 'step', m.step))
-           FROM latest_metrics m JOIN metric_keys k ON k.id = m.key WHERE m.run = runs.seq),
-         ${TABLE_METRICS_SQL}
-         WHERE seq = ?`,
-      ).run(Date.now(), run.seq);
+    this.writeForRun(id, 'appendMetrics', `appending metrics to run ${id}`, () => this.appendPoints(id, points));
+  }
+
+  /**
+   * appendMetrics for several runs in one transaction (a sweep driver's buffered points):
+   * all of it is written or none. If the write fails for lack of space or an I/O error,
+   * every run of the batch is marked 'failed' with the reason and the error rethrown.
+   */
+  appendMetricsMany(batches: readonly { id: string; points: readonly MetricPoint[] }[]): void {
+    for (const b of batches) for (const p of b.points) checkPoint(b.id, p);
+    const nonEmpty = batches.filter((b) => b.points.length > 0);
+    if (nonEmpty.length === 0) return;
+    const ids = nonEmpty.map((b) => b.id);
+    this.writeForRuns(ids, 'appendMetrics', `appending metrics to run${ids.length > 1 ? 's' : ''} ${ids.join(', ')}`, () => {
+      for (const b of nonEmpty) this.appendPoints(b.id, b.points);
     });
+  }
+
+  /** Inside a write transaction: appends checked points to a running run and updates its latest metrics. */
+  private appendPoints(id: string, points: readonly MetricPoint[]): void {
+    const run = this.runRow(id);
+    if (run.status !== 'running') {
+      throw new StoreError('invalid-transition', `run ${id} is ${run.status}; metrics can only be appended while it is running`);
+    }
+    const insert = this.sql(
+      `INSERT INTO metric_history (run, key, step, value) VALUES (?, ?, ?, ?)
+       ON CONFLICT (run, key, step) DO UPDATE SET value = excluded.value`,
+    );
+    const latest = new Map<number, MetricPoint>();
+    for (const p of points) {
+      const key = this.keyId(p.key, true);
+      insert.run(run.seq, key, p.step, p.value);
+      const seen = latest.get(key);
+      if (!seen || p.step >= seen.step) latest.set(key, p);
+    }
+    const upsert = this.sql(
+      `INSERT INTO latest_metrics (run, key, step, value) VALUES (?, ?, ?, ?)
+       ON CONFLICT (run, key) DO UPDATE SET step = excluded.step, value = excluded.value
+       WHERE excluded.step >= latest_metrics.step`,
+    );
+    for (const [key, p] of latest) upsert.run(run.seq, key, p.step, p.value);
+    // The same latest values on the run row, which is all a listing reads: all of them as
+    // JSON, and the standard ones again as the runs table shows them.
+    this.sql(
+      `UPDATE runs SET updated_at = ?, latest = (
+         SELECT json_group_object(k.key, json_object('value', m.value, 'step', m.step))
+         FROM latest_metrics m JOIN metric_keys k ON k.id = m.key WHERE m.run = runs.seq),
+       ${TABLE_METRICS_SQL}
+       WHERE seq = ?`,
+    ).run(Date.now(), run.seq);
   }
 
   /**
@@ -305,6 +320,11 @@ export class RunStore {
           : null,
       };
     });
+  }
+
+  /** The status of the run with this id. Throws StoreError 'not-found'. */
+  getRunStatus(id: string): RunStatus {
+    return this.read(`reading run ${id}`, () => this.runRow(id).status);
   }
 
   /**
@@ -683,12 +703,17 @@ export class RunStore {
 
   /** Like `write`, but a storage failure (full disk, I/O error) also marks the run failed. */
   private writeForRun<T>(id: string, operation: WriteOperation, doing: string, fn: () => T): T {
+    return this.writeForRuns([id], operation, doing, fn);
+  }
+
+  /** Like `write`, but a storage failure (full disk, I/O error) also marks these runs failed. */
+  private writeForRuns<T>(ids: readonly string[], operation: WriteOperation, doing: string, fn: () => T): T {
     try {
       return this.write(operation, doing, fn);
     } catch (error) {
       const storeError = toStoreError(error, this.file, doing);
       if (storeError.code === 'full' || storeError.code === 'io' || storeError.code === 'corrupt') {
-        this.failRun(id, `the store could not be written: ${storeError.message}`);
+        for (const id of ids) this.failRun(id, `the store could not be written: ${storeError.message}`);
       }
       throw storeError;
     }

@@ -380,6 +380,46 @@ describe('a full disk', () => {
     }
   });
 
+  it('fails every run of a batch appended in one transaction, and writes none of the batch', () => {
+    let failNext = false;
+    const store = RunStore.open(dir, {
+      testHooks: {
+        beforeWrite(operation) {
+          if (failNext && operation === 'appendMetrics') {
+            failNext = false;
+            throw full();
+          }
+        },
+      },
+    });
+    try {
+      const [a, b] = ['trial a', 'trial b'].map((name) => {
+        const id = store.createRun({ name, config: '{}' });
+        store.startRun(id);
+        return id;
+      });
+      store.appendMetricsMany([
+        { id: a, points: [{ step: 0, key: 'train_cost', value: 0.7 }] },
+        { id: b, points: [{ step: 0, key: 'train_cost', value: 0.6 }] },
+      ]);
+      failNext = true;
+      const error = storeError(() =>
+        store.appendMetricsMany([
+          { id: a, points: [{ step: 1, key: 'train_cost', value: 0.5 }] },
+          { id: b, points: [{ step: 1, key: 'train_cost', value: 0.4 }] },
+        ]),
+      );
+      expect(error.code).toBe('full');
+      expect(error.message).toBe(`${file}: the disk is full while appending metrics to runs ${a}, ${b} (database or disk is full)`);
+      for (const [id, value] of [[a, 0.7], [b, 0.6]] as const) {
+        expect(store.getRun(id)).toMatchObject({ status: 'failed', error: `the store could not be written: ${error.message}` });
+        expect(store.history(id)).toEqual([{ key: 'train_cost', step: 0, value }]);
+      }
+    } finally {
+      store.close();
+    }
+  });
+
   it('leaves a run to be marked interrupted when even marking it failed cannot be written', () => {
     const { done } = seed();
     let diskFull = false;

@@ -173,6 +173,39 @@ describe('metrics', () => {
     expect(store.metricKeys()).toEqual(['train_accuracy', 'train_cost']);
   });
 
+  it('appends to several runs in one transaction: all of the batch or none of it', () => {
+    const start = (name: string) => {
+      const id = store.createRun({ name, config });
+      store.startRun(id);
+      return id;
+    };
+    const a = start('a');
+    const b = start('b');
+    const done = finishedRun('done', 'completed');
+    store.appendMetricsMany([
+      { id: a, points: points(0, { train_cost: 0.7, test_accuracy: 0.5 }) },
+      { id: b, points: points(0, { train_cost: 0.6 }) },
+      { id: a, points: points(1, { train_cost: 0.65 }) },
+      { id: b, points: [] },
+    ]);
+    expect(store.history(a, 'train_cost').map((p) => p.value)).toEqual([0.7, 0.65]);
+    expect(store.getRun(a).metrics).toEqual({ train_cost: { value: 0.65, step: 1 }, test_accuracy: { value: 0.5, step: 0 } });
+    expect(store.listRunTable({ ids: [b] })[0].metrics).toMatchObject({ train_cost: 0.6, step: 0 });
+    // A finished run or a bad point anywhere in the batch: nothing of it is written.
+    const refused = storeError(() =>
+      store.appendMetricsMany([
+        { id: a, points: points(2, { train_cost: 0.5 }) },
+        { id: done, points: points(2, { train_cost: 0.5 }) },
+      ]),
+    );
+    expect(refused.message).toBe(`run ${done} is completed; metrics can only be appended while it is running`);
+    expect(storeError(() => store.appendMetricsMany([{ id: a, points: points(2, { train_cost: 0.5 }) }, { id: b, points: [{ step: -1, key: 'x', value: 1 }] }])).message).toMatch(
+      /^run .*: step -1 is not a whole number/,
+    );
+    expect(store.history(a, 'train_cost')).toHaveLength(2);
+    expect(store.history(done)).toEqual([]);
+  });
+
   it('replaces a point logged twice for the same step', () => {
     const id = store.createRun({ name: 'm', config });
     store.startRun(id);

@@ -3,9 +3,10 @@
  * processes across tests so that their start-up is paid once: a sweep end to end, progress
  * batching, cancel, pause, a killed trial process, failures and early stopping.
  */
+import Database from 'better-sqlite3';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RunStore } from '../../src-main/store';
+import { RunStore, type WriteOperation } from '../../src-main/store';
 import { type SweepEvent, SweepRun, type SweepRunOptions } from '../../src-main/sweep/driver';
 import { forkHosts } from '../../src-main/sweep/fork-host';
 import { TrialPool } from '../../src-main/sweep/pool';
@@ -27,9 +28,9 @@ afterEach(() => {
   store?.close();
 });
 
-function openStore(): RunStore {
+function openStore(beforeWrite?: (operation: WriteOperation) => void): RunStore {
   dir = tempDir();
-  store = RunStore.open(path.join(dir, 'store'));
+  store = RunStore.open(path.join(dir, 'store'), beforeWrite ? { testHooks: { beforeWrite } } : {});
   return store;
 }
 
@@ -107,6 +108,47 @@ describe('a sweep on two trial processes', () => {
     // One message per 50 ms of training, plus the first and the final one.
     expect(messages).toBeGreaterThanOrEqual(2);
     expect(messages).toBeLessThanOrEqual(elapsedMs / 50 + 3);
+  });
+
+  it('writes the history of all running trials a few times a second in one transaction each, and loses no point', async () => {
+    let writes = 0;
+    openStore((operation) => {
+      if (operation === 'appendMetrics') writes++;
+    });
+    const started = Date.now();
+    const { run, events } = sweep({ base: smallBase(20_000, 1), parameters: { 'model.hidden': [[2], [3]] } });
+    const outcome = await run.run();
+    const elapsedMs = Date.now() - started;
+    expect(outcome.trials.map((t) => t.status)).toEqual(['completed', 'completed']);
+    for (const t of outcome.trials) {
+      expect(store.history(t.runId!, 'train_cost').map((p) => p.step)).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
+    }
+    const messages = events.filter((e) => e.type === 'progress').length;
+    // One write per 250 ms at most, plus one as each trial ends; far fewer than the messages.
+    expect(writes).toBeGreaterThanOrEqual(2);
+    expect(writes).toBeLessThanOrEqual(elapsedMs / 250 + 2 + 1);
+    expect(writes).toBeLessThan(messages / 2);
+  });
+
+  it('fails the sweep, cancelling its trials, when the store cannot take their history', async () => {
+    let writes = 0;
+    openStore((operation) => {
+      if (operation === 'appendMetrics' && ++writes === 3) throw new Database.SqliteError('database or disk is full', 'SQLITE_FULL');
+    });
+    const { run, sweepId, events } = sweep({ base: smallBase(5_000_000, 100), parameters: { 'model.hidden': [[1], [2], [3]] } });
+    const outcome = await run.run();
+    expect(outcome.status).toBe('failed');
+    expect(outcome.error).toMatch(/^the store could not be written: .*database or disk is full/);
+    expect(store.getSweep(sweepId).status).toBe('failed');
+    // The running trials were cancelled, and the store marked the runs whose points it could
+    // not write failed; the third trial never ran.
+    expect(outcome.trials.map((t) => t.status)).toEqual(['cancelled', 'cancelled', 'pending']);
+    const runs = outcome.trials.slice(0, 2).map((t) => store.getRun(t.runId!));
+    expect(runs.every((r) => r.status === 'failed' || r.status === 'cancelled')).toBe(true);
+    expect(runs.filter((r) => r.status === 'failed').map((r) => r.error)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^the store could not be written: .*database or disk is full/)]),
+    );
+    expect(events.some((e) => e.type === 'warning' && /the store failed/.test(e.message))).toBe(true);
   });
 
   it('cancels one trial; the others go on', async () => {
