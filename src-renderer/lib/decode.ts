@@ -1,5 +1,6 @@
 /** The API's base64 arrays as typed arrays, ready to paint. */
-import { type BoundaryGrid, type Points, base64ToBytes, base64ToFloat32 } from '../../src-api';
+import type { BoundaryGrid, Points } from '../../src-api';
+import { base64ToBytes, base64ToFloat32 } from '../../src-api/binary';
 import type { GridImage, PointsData } from './paint';
 
 export interface DecodedGrid extends GridImage {

@@ -2,7 +2,7 @@
  * Saving a file the user asked for: a save dialog in Electron (the main process writes
  * it; the renderer never sees a path), a download in a browser.
  */
-import { base64ToBytes, bytesToBase64 } from '../../src-api';
+import { base64ToBytes, bytesToBase64 } from '../../src-api/binary';
 import { bridge } from './transport';
 
 export async function saveBase64(filename: string, mime: string, base64: string): Promise<string> {
