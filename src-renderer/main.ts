@@ -9,3 +9,7 @@ import { applyTheme } from './state/theme.svelte';
 measure('app-start', 0, {});
 applyTheme();
 mount(App, { target: document.getElementById('app')! });
+
+// Once the first view is up and the page idle: compile Chart.js by drawing off screen, so
+// that the first loss curve opened draws at full speed (lib/chart-warmup.ts).
+requestIdleCallback(() => void import('./lib/chart-warmup').then((m) => m.warmUpCharts()).catch(() => {}), { timeout: 5000 });

@@ -1,7 +1,6 @@
-/** Chart.js, registered once with only the parts Layerlab uses (smaller bundle). */
+/** Chart.js, registered once with only the parts Layerlab uses (smaller bundle), and the data work before it. */
 import {
   Chart,
-  Legend,
   LineController,
   LineElement,
   LinearScale,
@@ -12,7 +11,8 @@ import {
   CategoryScale,
 } from 'chart.js';
 
-Chart.register(LineController, ScatterController, LineElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Legend, Tooltip);
+// No Legend: LineChart draws its own in HTML (Chart.js's would be laid out on every update).
+Chart.register(LineController, ScatterController, LineElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Tooltip);
 
 export { Chart };
 
@@ -29,49 +29,67 @@ export function smooth(values: (number | null)[], weight: number): (number | nul
   });
 }
 
+/** A point as Chart.js takes it with `parsing: false`; y NaN is a gap. */
+export interface XY {
+  x: number;
+  y: number;
+}
+
 /**
- * Min-max decimation before Chart.js sees the data: per bucket of consecutive points, the
- * lowest and the highest (in step order), so spikes and the noise band survive while a
- * 100,000-point series becomes at most 2 × buckets points. Gaps (null) are kept as gaps.
+ * Min-max decimation before Chart.js sees the data: the x range is cut into `columns`
+ * columns (one per pixel of the plot), and each column keeps its lowest and its highest
+ * point, in step order. So every peak and dip and the width of the noise band survive,
+ * while a 100,000-point series becomes at most 2 × columns points. A gap (null, NaN or an
+ * infinite value) stays a gap. Steps must increase. Series short enough are kept whole.
  */
-export function decimate(steps: number[], values: (number | null)[], buckets: number): { x: number; y: number }[] {
+export function decimate(steps: ArrayLike<number>, values: ArrayLike<number | null>, columns: number, x0?: number, x1?: number): XY[] {
   const n = steps.length;
-  const out: { x: number; y: number }[] = [];
-  if (n <= buckets * 2) {
-    for (let i = 0; i < n; i++) out.push({ x: steps[i], y: values[i] ?? NaN });
+  const out: XY[] = [];
+  if (n <= columns * 2) {
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      out.push({ x: steps[i], y: v === null || !Number.isFinite(v) ? NaN : v });
+    }
     return out;
   }
-  const size = n / buckets;
-  for (let b = 0; b < buckets; b++) {
-    const start = Math.floor(b * size);
-    const end = Math.min(n, Math.floor((b + 1) * size));
-    let lo = -1, hi = -1, gap = -1;
-    let loV = Infinity, hiV = -Infinity;
-    for (let i = start; i < end; i++) {
-      const v = values[i];
-      if (v === null || v !== v || v === Infinity || v === -Infinity) {
-        if (gap < 0) gap = i;
-        continue;
-      }
-      if (v < loV) {
-        loV = v;
-        lo = i;
-      }
-      if (v > hiV) {
-        hiV = v;
-        hi = i;
-      }
+  const lo = x0 ?? steps[0];
+  const hi = x1 ?? steps[n - 1];
+  const scale = hi > lo ? columns / (hi - lo) : 0;
+  let column = -1;
+  let minI = -1, maxI = -1;
+  let minV = Infinity, maxV = -Infinity;
+  const emit = () => {
+    if (minI < 0) return;
+    if (minI === maxI) out.push({ x: steps[minI], y: minV });
+    else if (minI < maxI) out.push({ x: steps[minI], y: minV }, { x: steps[maxI], y: maxV });
+    else out.push({ x: steps[maxI], y: maxV }, { x: steps[minI], y: minV });
+    minI = maxI = -1;
+    minV = Infinity;
+    maxV = -Infinity;
+  };
+  for (let i = 0; i < n; i++) {
+    const c = Math.min(columns - 1, Math.floor((steps[i] - lo) * scale));
+    if (c !== column) {
+      emit();
+      column = c;
     }
-    if (gap >= 0) out.push({ x: steps[gap], y: NaN });
-    if (lo < 0) continue;
-    if (lo <= hi) {
-      out.push({ x: steps[lo], y: loV });
-      if (hi !== lo) out.push({ x: steps[hi], y: hiV });
-    } else {
-      out.push({ x: steps[hi], y: hiV });
-      out.push({ x: steps[lo], y: loV });
+    const v = values[i];
+    if (v === null || v !== v || v === Infinity || v === -Infinity) {
+      // A gap: close the column so far, and break the line here.
+      emit();
+      if (out.length === 0 || out[out.length - 1].y === out[out.length - 1].y) out.push({ x: steps[i], y: NaN });
+      continue;
+    }
+    if (v < minV) {
+      minV = v;
+      minI = i;
+    }
+    if (v > maxV) {
+      maxV = v;
+      maxI = i;
     }
   }
+  emit();
   return out;
 }
 
