@@ -445,7 +445,11 @@ function tanhLarge64(b: Block, x: string, ax: string): string {
   return or(f.sub(c(1), f.div(c(2), f.add(e, c(1)))), and(x, fn.i64(SIGN_64)));
 }
 
+/** From here on tanh rounds to ±1 (from 19.06 in fact), as tanhLarge64 gives. */
+const TANH_ONE = 20;
+
 const TANH_64: Path[] = [
+  { when: (fn, ax) => `(f64x2.ge ${ax} ${fn.f64(TANH_ONE)})`, g: (b, x) => or(b.fn.f64(1), and(x, b.fn.i64(SIGN_64))) },
   { when: (fn, ax) => `(f64x2.ge ${ax} ${fn.f64(TANH_LARGE)})`, g: tanhLarge64 },
   { when: (fn, ax) => `(f64x2.lt ${ax} ${fn.f64(TANH_SMALL)})`, g: tanhSmall64 },
   { g: tanh64 },
@@ -582,35 +586,39 @@ interface Path {
 }
 
 /**
- * out[i] = g(in[i]). With several paths, each pass branches once on all its
- * lanes: a fast path where a plain evaluation is accurate enough, the general
- * one otherwise.
+ * out[i] = g(in[i]), two vectors per pass, their code interleaved: each is one
+ * long dependency chain, and the processor overlaps two. With several paths, a
+ * pass whose four lanes all qualify for one fast path takes it for both vectors;
+ * otherwise each vector chooses its own path.
  */
 function unary(variant: Variant, lanes: Lanes, name: string, paths: Path[]): string {
   const fn = new Fn(variant);
   const is64 = lanes.t === 'f64';
   const absMask = is64 ? fn.i64(ABS_64) : fn.i32(ABS_32);
   const allTrue = is64 ? 'i64x2.all_true' : 'i32x4.all_true';
+  const indent = (lines: string[]) => lines.map((line) => `    ${line}`);
   const step: Step = (count, load) => {
     const head = Array.from({ length: count }, (_, i) => new Block(fn, blockSuffix(i)));
     const xs = head.map((b, i) => b.let('x', load('in', i)));
     const axs = head.map((b, i) => (paths.length > 1 ? b.let('ax', and(xs[i], absMask)) : and(xs[i], absMask)));
     const results = head.map((_, i) => fn.local(`result${blockSuffix(i)}`));
-    const branch = (k: number): string[] => {
+    /** Path k onwards for vectors `which`; `otherwise` replaces the last path. */
+    const choose = (which: number[], k: number, otherwise?: () => string[]): string[] => {
       const path = paths[k];
-      const blocks = head.map((_, i) => new Block(fn, blockSuffix(i)));
-      const values = blocks.map((b, i) => path.g(b, xs[i], axs[i]));
-      blocks.forEach((b, i) => b.stmts.push(`(local.set $${results[i]} ${values[i]})`));
+      if (path.when === undefined && otherwise) return otherwise();
+      const blocks = which.map((i) => new Block(fn, blockSuffix(i)));
+      const values = blocks.map((b, j) => path.g(b, xs[which[j]], axs[which[j]]));
+      blocks.forEach((b, j) => b.stmts.push(`(local.set $${results[which[j]]} ${values[j]})`));
       const body = interleave(blocks);
       if (path.when === undefined) return body;
       const when = path.when;
-      const condition = `(${allTrue} ${axs.map((ax) => when(fn, ax)).reduce((a, m) => and(a, m))})`;
-      const indent = (lines: string[]) => lines.map((line) => `    ${line}`);
-      return [`(if ${condition}`, '  (then', ...indent(body), '  )', '  (else', ...indent(branch(k + 1)), '  ))'];
+      const condition = `(${allTrue} ${which.map((i) => when(fn, axs[i])).reduce((a, m) => and(a, m))})`;
+      return [`(if ${condition}`, '  (then', ...indent(body), '  )', '  (else', ...indent(choose(which, k + 1, otherwise)), '  ))'];
     };
-    return { stmts: [...interleave(head), ...branch(0)], stores: results.map((r, i): [string, number, string] => ['out', i, get(r)]) };
+    const all = head.map((_, i) => i);
+    const stmts = count > 1 && paths.length > 1 ? choose(all, 0, () => all.flatMap((i) => choose([i], 0))) : choose(all, 0);
+    return { stmts: [...interleave(head), ...stmts], stores: results.map((r, i): [string, number, string] => ['out', i, get(r)]) };
   };
-  // Two vectors per pass: each is one long dependency chain.
   const body = streamLoop(fn, lanes, ['in', 'out'], step, 2);
   return fn.render(name + suffix(lanes), '(param $in i32) (param $out i32) (param $n i32)', '', body);
 }
