@@ -1,16 +1,17 @@
 /**
  * Trial hosts as Node child processes (child_process.fork): for the CLI, the tests and
- * browser mode. Each runs trial-process.ts through tsx, so a checkout needs no build.
+ * browser mode. Each runs the trial process as a cached JavaScript bundle (trial-bundle.ts),
+ * or trial-process.ts through tsx where it cannot be bundled, so a checkout needs no build.
  * Messages use the 'advanced' (structured clone) serialization, like Electron's.
  */
 import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { TSX_PROGRAM, type TrialProgram, trialProgram } from './trial-bundle';
 import { TextTail, type TrialHostFactory } from './trial-host';
 
 export interface ForkHostOptions {
-  /** The entry point; default trial-process.ts next to this file. */
+  /** The entry point; default the bundled trial process (trial-bundle.ts). */
   entry?: string;
-  /** Node flags of the child; default `--import tsx` (to run TypeScript). */
+  /** Node flags of the child; default none for the bundle, `--import tsx` for a given entry. */
   execArgv?: string[];
   /** V8's heap limit in MB (--max-old-space-size); past it the trial fails as out of memory. */
   memoryLimitMb?: number;
@@ -18,14 +19,20 @@ export interface ForkHostOptions {
   cwd?: string;
 }
 
-export const TRIAL_PROCESS_ENTRY = fileURLToPath(new URL('./trial-process.ts', import.meta.url));
+/** trial-process.ts, which a given `entry` usually is (run through tsx). */
+export const TRIAL_PROCESS_ENTRY = TSX_PROGRAM.entry;
 
 export function forkHosts(options: ForkHostOptions = {}): TrialHostFactory {
-  const execArgv = [...(options.execArgv ?? ['--import', 'tsx'])];
-  if (options.memoryLimitMb !== undefined) execArgv.push(`--max-old-space-size=${options.memoryLimitMb}`);
+  const given = options.entry !== undefined || options.execArgv !== undefined;
+  // Found (or built) when the first process starts, not before: a sweep that never starts
+  // one (a dry run, a resumed sweep with nothing left) pays nothing.
+  let program: TrialProgram | null = given ? { entry: options.entry ?? TSX_PROGRAM.entry, execArgv: options.execArgv ?? TSX_PROGRAM.execArgv } : null;
   return (events) => {
+    program ??= trialProgram();
+    const execArgv = [...program.execArgv];
+    if (options.memoryLimitMb !== undefined) execArgv.push(`--max-old-space-size=${options.memoryLimitMb}`);
     const stderr = new TextTail();
-    const child = fork(options.entry ?? TRIAL_PROCESS_ENTRY, [], {
+    const child = fork(program.entry, [], {
       execArgv,
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

@@ -1,0 +1,102 @@
+/**
+ * The bundled trial process (trial-bundle.ts): built on first use into a node_modules
+ * cache, reused while its sources are unchanged, rebuilt when one changed, and runnable
+ * as a trial process; tsx where it cannot be built. Each test builds into a temporary
+ * root whose node_modules links to the packages the bundle imports, so the checkout's own
+ * cache is left alone.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseRunConfig } from '../../src-core/config';
+import { forkHosts } from '../../src-main/sweep/fork-host';
+import { TrialPool } from '../../src-main/sweep/pool';
+import { bundleCacheDir, trialProgram, TSX_PROGRAM } from '../../src-main/sweep/trial-bundle';
+import { smallBase } from '../fixtures/sweep/helpers';
+
+const checkout = path.resolve(import.meta.dirname, '../..');
+let root: string;
+
+beforeEach(() => {
+  root = mkdtempSync(path.join(tmpdir(), 'layerlab-bundle-'));
+  mkdirSync(path.join(root, 'node_modules'));
+  // What building needs (esbuild) and what the bundle's entry imports (zod).
+  for (const name of ['esbuild', 'zod']) symlinkSync(path.join(checkout, 'node_modules', name), path.join(root, 'node_modules', name));
+});
+afterEach(() => {
+  delete process.env.LAYERLAB_TRIAL_BUNDLE;
+  rmSync(root, { recursive: true, force: true });
+});
+
+function manifest(): { entry: string; inputs: Record<string, [number, number]> } {
+  return JSON.parse(readFileSync(path.join(bundleCacheDir(root), 'trial-process.json'), 'utf8'));
+}
+
+describe('the bundled trial process', () => {
+  it('is built once into the node_modules cache, from the sources it records, and reused while they are unchanged', () => {
+    const problems: string[] = [];
+    const first = trialProgram({ root, problems: (p) => problems.push(p) });
+    expect(problems).toEqual([]);
+    expect(first.execArgv).toEqual([]);
+    expect(first.entry.startsWith(bundleCacheDir(root))).toBe(true);
+    expect(first.entry.endsWith('trial-process.mjs')).toBe(true);
+    const inputs = Object.keys(manifest().inputs);
+    expect(inputs).toContain(TSX_PROGRAM.entry);
+    expect(inputs).toContain(path.join(checkout, 'src-core', 'config.ts'));
+    expect(inputs.every((f) => path.isAbsolute(f) && existsSync(f))).toBe(true);
+    expect(trialProgram({ root })).toEqual(first);
+  });
+
+  it('is built again when a source it was made from changed since', () => {
+    const first = trialProgram({ root });
+    // As if trial-service.ts had been edited: its recorded modification time no longer matches.
+    const m = manifest();
+    const source = path.join(checkout, 'src-main', 'sweep', 'trial-service.ts');
+    m.inputs[source] = [m.inputs[source][0], m.inputs[source][1] - 1000];
+    writeFileSync(path.join(bundleCacheDir(root), 'trial-process.json'), JSON.stringify(m));
+    const second = trialProgram({ root });
+    expect(second.entry).not.toBe(first.entry);
+    expect(manifest().inputs[source]).toEqual([statSync(source).size, statSync(source).mtimeMs]);
+    expect(existsSync(second.entry)).toBe(true);
+  });
+
+  it('runs trials as a forked process', async () => {
+    const program = trialProgram({ root });
+    const pool = new TrialPool({ hosts: forkHosts({ entry: program.entry, execArgv: program.execArgv }), size: 1 });
+    try {
+      const parsed = parseRunConfig(smallBase(300, 100));
+      if (!parsed.ok) throw new Error('bad config');
+      const ended = await new Promise<string>((resolve) => {
+        const points: number[] = [];
+        pool.start(
+          { type: 'run', runId: 'bundled', config: parsed.config, batchMs: 50, progressEvery: 10 },
+          {
+            started: () => {},
+            progress: (m) => points.push(...m.points.filter((p) => p.key === 'train_cost').map((p) => p.step)),
+            weights: () => {},
+            finished: (m) => resolve(`${m.status} ${points.join(',')}`),
+            crashed: (reason) => resolve(`crashed: ${reason}`),
+          },
+        );
+      });
+      expect(ended).toBe('completed 0,100,200,299');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('falls back to tsx where it cannot be built, or when told to', () => {
+    process.env.LAYERLAB_TRIAL_BUNDLE = '0';
+    expect(trialProgram({ root })).toEqual(TSX_PROGRAM);
+    delete process.env.LAYERLAB_TRIAL_BUNDLE;
+    const bare = mkdtempSync(path.join(tmpdir(), 'layerlab-bundle-bare-'));
+    try {
+      const problems: string[] = [];
+      expect(trialProgram({ root: bare, problems: (p) => problems.push(p) })).toEqual(TSX_PROGRAM);
+      expect(problems).toEqual([`the trial process runs through tsx: it could not be bundled (there is no node_modules folder in ${bare})`]);
+    } finally {
+      rmSync(bare, { recursive: true, force: true });
+    }
+  });
+});
