@@ -44,9 +44,10 @@
  *     to 1 from 19.06): numerator and denominator as double-doubles, so no
  *     cancellation near 0, and the quotient corrected once (below).
  *     sigmoid(x) = N/(1 + G) with G = e^(−|x|), N = G for x < 0 and 1 otherwise.
- *   tanh's fast paths, taken when every lane of a pass qualifies: |x| < 0.4, an
- *   odd polynomial x + x³·P(x²), 0.67 ulp (where Math.tanh is at most 2.1 off);
- *   |x| ≥ 1, 1 − 2/(e^2|x| + 1) in plain arithmetic, 0.94 ulp (Math.tanh: 0.95).
+ *   tanh's fast paths, taken by a vector (or a pass of two) whose lanes all
+ *   qualify: |x| < 0.4, an odd polynomial x + x³·P(x²), 0.67 ulp (where Math.tanh
+ *   is at most 2.1 off); |x| ≥ 1, 1 − 2/(e^2|x| + 1) in plain arithmetic, 0.94 ulp
+ *   (Math.tanh: 0.95); |x| ≥ 20, ±1.
  *   exp: 1 + r + r²·Q(r) with only 1 + r split exactly, 0.68 ulp (0.8 for
  *   subnormal results), so within 1 ulp of Math.exp (0.83 ulp off itself). The
  *   power of two goes on as 2^(k/2)·2^(k − k/2), so that a subnormal result is
@@ -628,7 +629,7 @@ function relu(variant: Variant, lanes: Lanes): string {
   const body = streamLoop(fn, lanes, ['z', 'a'], perVector(fn, (b, load) => {
     const z = b.let('z_v', load('z'));
     return [['a', select(z, scaled(b, lanes, z, 'z'), ops(lanes.v, variant).gt(z, zero(fn, lanes)))]];
-  }));
+  }), 2);
   return fn.render(`relu${suffix(lanes)}`, '(param $z i32) (param $a i32) (param $n i32) (param $slope f64)', '', body);
 }
 
@@ -638,7 +639,7 @@ function reluBackward(variant: Variant, lanes: Lanes): string {
     const dA = b.let('dA_v', load('dA'));
     const z = b.let('z_v', load('Z'));
     return [['dZ', select(dA, scaled(b, lanes, dA, 'dA'), ops(lanes.v, variant).gt(z, zero(fn, lanes)))]];
-  }));
+  }), 2);
   return fn.render(
     `relu_backward${suffix(lanes)}`,
     '(param $dA i32) (param $Z i32) (param $dZ i32) (param $n i32) (param $slope f64)',
@@ -672,7 +673,7 @@ function activationBackward(variant: Variant, lanes: Lanes, name: string, g: (f:
     const [dALo, dAHi] = widen(b, dA, 'dA');
     const [aLo, aHi] = widen(b, a, 'a');
     return [['dZ', narrow(g(f, one, dALo, aLo), g(f, one, dAHi, aHi))]];
-  }));
+  }), 2);
   return fn.render(name + suffix(lanes), '(param $dA i32) (param $A i32) (param $dZ i32) (param $n i32)', '', body);
 }
 
@@ -687,14 +688,14 @@ function axpy(variant: Variant, lanes: Lanes): string {
     const [xLo, xHi] = widen(b, x, 'x');
     const [yLo, yHi] = widen(b, y, 'y');
     return [['y', narrow(f.add(yLo, f.mul(alpha, xLo)), f.add(yHi, f.mul(alpha, xHi)))]];
-  }));
+  }), 2);
   return fn.render(`axpy${suffix(lanes)}`, '(param $alpha f64) (param $x i32) (param $y i32) (param $n i32)', '', body);
 }
 
 function multiply(variant: Variant, lanes: Lanes): string {
   const fn = new Fn(variant);
   // A product of two floats is exact in double, so f32x4.mul rounds as the reference does.
-  const body = streamLoop(fn, lanes, ['x', 'y', 'out'], perVector(fn, (_b, load) => [['out', ops(lanes.v, variant).mul(load('x'), load('y'))]]));
+  const body = streamLoop(fn, lanes, ['x', 'y', 'out'], perVector(fn, (_b, load) => [['out', ops(lanes.v, variant).mul(load('x'), load('y'))]]), 2);
   return fn.render(`multiply${suffix(lanes)}`, '(param $x i32) (param $y i32) (param $out i32) (param $n i32)', '', body);
 }
 
@@ -816,30 +817,45 @@ function sumSquares(variant: Variant, lanes: Lanes): string {
 function maxAbs(variant: Variant, lanes: Lanes): string {
   const fn = new Fn(variant);
   const { t, v, width, bytes } = lanes;
-  fn.local('acc');
+  for (const name of ['acc0', 'acc1', 'nan', 'a0', 'a1']) fn.local(name);
   fn.local('max', t);
-  // max (unlike pmax) gives NaN when either side is NaN, so one NaN carries to the end.
+  // pmax is one instruction where max is several (it ignores a NaN on its right
+  // instead of returning it), so NaNs are noted apart and win at the end.
+  const take = (i: number) => [
+    `(local.set $a${i} (${v}.abs (v128.load offset=${16 * i} ${get('x')})))`,
+    `(local.set $acc${i} (${v}.pmax ${get(`acc${i}`)} ${get(`a${i}`)}))`,
+    `(local.set $nan (v128.or ${get('nan')} (${v}.ne ${get(`a${i}`)} ${get(`a${i}`)})))`,
+  ];
+  const loop = (label: string, count: number, stmts: string[]) => [
+    `(block $${label}_done`,
+    `  (loop $${label}`,
+    `    (br_if $${label}_done (i32.lt_s ${get('n')} (i32.const ${count})))`,
+    ...stmts.map((st) => `    ${st}`),
+    `    (local.set $x (i32.add ${get('x')} (i32.const ${(16 * count) / width})))`,
+    `    (local.set $n (i32.sub ${get('n')} (i32.const ${count})))`,
+    `    (br $${label})))`,
+  ];
   const lanesMax = Array.from({ length: width - 1 }, (_, i) => i + 1).reduce(
-    (m, i) => `(${t}.max ${m} (${v}.extract_lane ${i} ${get('acc')}))`,
-    `(${v}.extract_lane 0 ${get('acc')})`,
+    (m, i) => `(${t}.max ${m} (${v}.extract_lane ${i} ${get('acc0')}))`,
+    `(${v}.extract_lane 0 ${get('acc0')})`,
   );
+  const nan = t === 'f64' ? '(f64.const nan)' : '(f32.const nan)';
   const body = [
-    '(local.set $acc (v128.const i64x2 0 0))',
-    '(block $vectors_done',
-    '  (loop $vectors',
-    `    (br_if $vectors_done (i32.lt_s ${get('n')} (i32.const ${width})))`,
-    `    (local.set $acc (${v}.max ${get('acc')} (${v}.abs (v128.load ${get('x')}))))`,
-    `    (local.set $x (i32.add ${get('x')} (i32.const 16)))`,
-    `    (local.set $n (i32.sub ${get('n')} (i32.const ${width})))`,
-    '    (br $vectors)))',
+    '(local.set $acc0 (v128.const i64x2 0 0))',
+    '(local.set $acc1 (v128.const i64x2 0 0))',
+    '(local.set $nan (v128.const i64x2 0 0))',
+    ...loop('pairs', 2 * width, [...take(0), ...take(1)]),
+    ...loop('vectors', width, take(0)),
+    `(local.set $acc0 (${v}.pmax ${get('acc0')} ${get('acc1')}))`,
     `(local.set $max ${lanesMax})`,
     '(block $singles_done',
     '  (loop $singles',
     `    (br_if $singles_done (i32.le_s ${get('n')} (i32.const 0)))`,
-    `    (local.set $max (${t}.max ${get('max')} (${t}.abs (${t}.load ${get('x')}))))`,
+    `    (local.set $max (${t}.max ${get('max')} (${t}.abs (${t}.load ${get('x')}))))`, // max: NaN sticks
     `    (local.set $x (i32.add ${get('x')} (i32.const ${bytes})))`,
     `    (local.set $n (i32.sub ${get('n')} (i32.const 1)))`,
     '    (br $singles)))',
+    `(if (v128.any_true ${get('nan')}) (then (local.set $max ${nan})))`,
     t === 'f64' ? get('max') : `(f64.promote_f32 ${get('max')})`,
   ];
   return fn.render(`max_abs${suffix(lanes)}`, '(param $x i32) (param $n i32)', 'f64', body);

@@ -437,11 +437,16 @@ describe.each(VARIANTS)('%s elementwise kernels', (variant) => {
               let want = 0;
               for (const v of x) want = Math.max(want, Math.abs(v));
               expect(k.exports[`max_abs_${p.t}`](k.put(x, misalign), n), `max_abs_${p.t} n=${n}`).toBe(want);
-              for (const at of n > 0 ? [0, n - 1, n >> 1] : []) {
+              // Every lane of both accumulators, the single-vector loop and the last values.
+              for (const at of new Set([0, 1, 2, 3, 4, 5, 6, 7, n >> 1, n - 2, n - 1].filter((i) => i >= 0 && i < n))) {
                 const withNaN = x.slice();
                 withNaN[at] = NaN;
                 k.reset();
                 expect(k.exports[`max_abs_${p.t}`](k.put(withNaN, misalign), n), `max_abs_${p.t} NaN at ${at} of ${n}`).toBeNaN();
+                const withLargest = x.slice();
+                withLargest[at] = -20;
+                k.reset();
+                expect(k.exports[`max_abs_${p.t}`](k.put(withLargest, misalign), n), `max_abs_${p.t} −20 at ${at} of ${n}`).toBe(20);
               }
             }
           }
