@@ -30,8 +30,9 @@ export class Matrix {
   readonly cols: number;
   #data: FloatArray;
   readonly #length: number;
-  /** Where the values live when the matrix views a growable buffer. */
-  #home: { memory: GrowableBuffer; byteOffset: number } | null = null;
+  /** Where the values live when the matrix views a growable buffer (else null, 0). */
+  #memory: GrowableBuffer | null = null;
+  #byteOffset = 0;
 
   constructor(rows: number, cols: number, data: FloatArray) {
     if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {
@@ -54,22 +55,30 @@ export class Matrix {
    */
   static view(rows: number, cols: number, precision: Precision, memory: GrowableBuffer, byteOffset: number): Matrix {
     const m = new Matrix(rows, cols, viewOf(memory.buffer, byteOffset, rows * cols, precision));
-    m.#home = { memory, byteOffset };
+    m.#memory = memory;
+    m.#byteOffset = byteOffset;
     return m;
   }
 
   /** The values, row-major. A view on growable memory is re-created if the memory grew. */
   get data(): FloatArray {
     const d = this.#data;
-    // A detached view has length 0; only a matrix with a home can lose its buffer.
-    if (d.length === this.#length || this.#home === null) return d;
-    const { memory, byteOffset } = this.#home;
-    return (this.#data = viewOf(memory.buffer, byteOffset, this.#length, this.precisionOf(d)));
+    // A detached view has length 0; only a matrix on growable memory can lose its buffer.
+    if (d.length === this.#length || this.#memory === null) return d;
+    return (this.#data = viewOf(this.#memory.buffer, this.#byteOffset, this.#length, this.precisionOf(d)));
   }
 
   /** The growable memory this matrix views, or null for a matrix that owns its array. */
   get memory(): GrowableBuffer | null {
-    return this.#home?.memory ?? null;
+    return this.#memory;
+  }
+
+  /**
+   * Where the values start in `memory`, in bytes (a kernel's pointer); cheaper
+   * than data.byteOffset, which a call into WebAssembly would read per operand.
+   */
+  get byteOffset(): number {
+    return this.#memory === null ? this.#data.byteOffset : this.#byteOffset;
   }
 
   private precisionOf(d: FloatArray): Precision {

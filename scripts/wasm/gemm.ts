@@ -640,9 +640,17 @@ function ntFunction(n: Num, variant: Variant): string {
 // The peak: a register-only loop of independent multiply-adds, for the bench.
 
 /**
- * peak_<t>(n): n rounds of 12 independent vector multiply-adds (fused in the
- * relaxed variant), on registers only; returns a lane of the sum so that nothing
- * is optimised away. Flops = n · 12 · lanes · 2.
+ * peak_<t>(n): n rounds of 12 independent vector multiply-adds acc = acc·m + d
+ * (fused in the relaxed variant), on registers only; returns a lane of the sum
+ * so that nothing is optimised away. Flops = n · 12 · lanes · 2.
+ *
+ * Fused, 12 chains cover the multiply-add's latency, so the loop runs at the
+ * machine's throughput: WebAssembly SIMD's peak. Unfused, each chain is a
+ * multiply then an add, and 12 chains do not cover both latencies: the loop
+ * understates what separate multiplies and adds can do (the GEMM's own loop,
+ * whose products do not depend on the accumulators, runs faster). More chains,
+ * or products off the chains, do not fit V8's 15 vector registers, and
+ * loop-invariant products would be hoisted.
  */
 function peakFunction(n: Num, variant: Variant): string {
   const accs = Array.from({ length: 12 }, (_, k) => `x${k}`);

@@ -101,13 +101,21 @@ function sameSize(what: string, ...ms: Matrix[]): void {
 /** The kernels of one arena, falling back to the reference for matrices outside it. */
 export function wasmKernels(arena: Arena, name: string): MatrixKernels {
   const memory: GrowableBuffer = arena.memory;
-  /** The exports for these operands, or null when they are not all in the arena in one precision. */
-  const on = (...ms: Matrix[]): PrecisionExports | null => {
-    const p = ms[0].precision;
-    for (const m of ms) if (m.memory !== memory || m.precision !== p) return null;
+  /**
+   * The exports for these operands, or null when they are not all in the arena
+   * in one precision. (Fixed parameters, not a rest array: this runs on every
+   * call, and the planar net makes twenty calls in a few microseconds.)
+   */
+  const on = (a: Matrix, b: Matrix = a, c: Matrix = a, d: Matrix = a): PrecisionExports | null => {
+    const p = a.precision;
+    if (a.memory !== memory || b.memory !== memory || c.memory !== memory || d.memory !== memory) return null;
+    if (b.precision !== p || c.precision !== p || d.precision !== p) return null;
     return p === 'float32' ? arena.f32 : arena.f64;
   };
-  const at = (m: Matrix) => m.data.byteOffset;
+  /** Whether a moving average (if the optimizer keeps one) fits parameter `like`. */
+  const fits = (state: Matrix | undefined, like: Matrix) =>
+    state === undefined || (state.memory === memory && state.precision === 'float64' && state.size === like.size);
+  const at = (m: Matrix) => m.byteOffset;
 
   return {
     name,
@@ -203,20 +211,24 @@ export function wasmKernels(arena: Arena, name: string): MatrixKernels {
     },
     optimizerStep(name, params, grads, out, v, s, lr, t, settings) {
       for (let l = 0; l < params.length; l++) {
-        if (!on(params[l], grads[l], out[l]) || grads[l].size !== params[l].size || out[l].size !== params[l].size) return false;
-        for (const state of [v[l], s[l]]) if (state && (!on(state) || state.precision !== 'float64' || state.size !== params[l].size)) return false;
+        const p = params[l];
+        if (!on(p, grads[l], out[l]) || grads[l].size !== p.size || out[l].size !== p.size) return false;
+        if (!fits(v[l], p) || !fits(s[l], p)) return false;
       }
       const { beta, beta1, beta2, epsilon } = settings;
       // As optimizers.ts computes them.
       const c1 = 1 - Math.pow(beta1, t);
       const c2 = 1 - Math.pow(beta2, t);
       for (let l = 0; l < params.length; l++) {
-        const x = on(params[l])!;
-        const [w, g, o, n] = [at(params[l]), at(grads[l]), at(out[l]), params[l].size];
-        if (name === 'gd') x.gd(w, g, o, n, lr);
-        else if (name === 'momentum') x.momentum(w, g, o, at(v[l]), n, lr, beta);
-        else if (name === 'rmsprop') x.rmsprop(w, g, o, at(s[l]), n, lr, beta2, epsilon);
-        else x.adam(w, g, o, at(v[l]), at(s[l]), n, lr, beta1, beta2, epsilon, c1, c2);
+        const p = params[l];
+        const x = on(p)!;
+        const w = at(p);
+        const g = at(grads[l]);
+        const o = at(out[l]);
+        if (name === 'gd') x.gd(w, g, o, p.size, lr);
+        else if (name === 'momentum') x.momentum(w, g, o, at(v[l]), p.size, lr, beta);
+        else if (name === 'rmsprop') x.rmsprop(w, g, o, at(s[l]), p.size, lr, beta2, epsilon);
+        else x.adam(w, g, o, at(v[l]), at(s[l]), p.size, lr, beta1, beta2, epsilon, c1, c2);
       }
       return true;
     },
