@@ -101,6 +101,22 @@ describe('forward and backward on WebAssembly against the reference', () => {
     }
   }
 
+  it('gives every column the same result however the columns are batched, for every activation', () => {
+    // A value's result must not depend on its neighbours (vector lanes, tails):
+    // predict in batches must equal one forward pass (test/core/network.test.ts).
+    for (const precision of ['float64', 'float32'] as const) {
+      for (const activation of ACTIVATION_NAMES) {
+        const { wasm } = twins([3, 7, 1], activation, 'sigmoid', precision, 11);
+        const next = lcg(13);
+        const X = randomMatrix(3, 61, () => 4 * next(), precision);
+        const whole = Array.from(wasm.forward(X).data);
+        for (const batch of [1, 2, 3, 5, 8]) {
+          expect(Array.from(wasm.predict(X, batch).data), `${activation} ${precision} in batches of ${batch}`).toEqual(whole);
+        }
+      }
+    }
+  });
+
   it('takes inputs that are not in its memory, in either precision, and predicts in batches', () => {
     const { wasm, reference } = twins([3, 8, 1], 'tanh', 'sigmoid', 'float32', 5);
     const next = lcg(9);
