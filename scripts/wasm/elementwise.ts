@@ -446,12 +446,16 @@ function tanhLarge64(b: Block, x: string, ax: string): string {
   return or(f.sub(c(1), f.div(c(2), f.add(e, c(1)))), and(x, fn.i64(SIGN_64)));
 }
 
-/** From here on tanh rounds to ±1 (from 19.06 in fact), as tanhLarge64 gives. */
+/** From here on tanh rounds to ±1 (from 19.06 in fact), as tanhLarge64 gives too. */
 const TANH_ONE = 20;
 
+/** Lanes with |x| ≥ 1, lanes with |x| < 0.4, the rest. */
 const TANH_64: Path[] = [
-  { when: (fn, ax) => `(f64x2.ge ${ax} ${fn.f64(TANH_ONE)})`, g: (b, x) => or(b.fn.f64(1), and(x, b.fn.i64(SIGN_64))) },
-  { when: (fn, ax) => `(f64x2.ge ${ax} ${fn.f64(TANH_LARGE)})`, g: tanhLarge64 },
+  {
+    when: (fn, ax) => `(f64x2.ge ${ax} ${fn.f64(TANH_LARGE)})`,
+    g: tanhLarge64,
+    shortcut: { when: (fn, ax) => `(f64x2.ge ${ax} ${fn.f64(TANH_ONE)})`, g: (b, x) => or(b.fn.f64(1), and(x, b.fn.i64(SIGN_64))) },
+  },
   { when: (fn, ax) => `(f64x2.lt ${ax} ${fn.f64(TANH_SMALL)})`, g: tanhSmall64 },
   { g: tanh64 },
 ];
@@ -578,19 +582,26 @@ function exp32(b: Block, x: string): string {
 const suffix = (lanes: Lanes) => `_${lanes.t}`;
 
 /**
- * One way to compute a function, for the vectors whose lanes all pass `when`
- * (a lane mask from |x|); the last path, without `when`, takes the rest.
+ * A way to compute a function on the lanes whose |x| is in its domain (`when`, a
+ * lane mask). Domains are disjoint; the last path, without one, takes the lanes
+ * no other path takes (NaN included). `shortcut`: a cheaper way that gives the
+ * same results, for passes whose lanes all pass its own test.
  */
 interface Path {
   when?: (fn: Fn, ax: string) => string;
   g: (b: Block, x: string, ax: string) => string;
+  shortcut?: Path;
 }
 
 /**
  * out[i] = g(in[i]), two vectors per pass, their code interleaved: each is one
- * long dependency chain, and the processor overlaps two. With several paths, a
- * pass whose four lanes all qualify for one fast path takes it for both vectors;
- * otherwise each vector chooses its own path.
+ * long dependency chain, and the processor overlaps two.
+ *
+ * With several paths, a lane's result depends only on its own value, never on its
+ * neighbours: results must not change with how a batch is split. A pass whose
+ * four lanes are all in one path's domain takes that path for both vectors;
+ * otherwise each vector computes the paths its lanes need, and each lane takes
+ * its own path's result.
  */
 function unary(variant: Variant, lanes: Lanes, name: string, paths: Path[]): string {
   const fn = new Fn(variant);
@@ -598,26 +609,46 @@ function unary(variant: Variant, lanes: Lanes, name: string, paths: Path[]): str
   const absMask = is64 ? fn.i64(ABS_64) : fn.i32(ABS_32);
   const allTrue = is64 ? 'i64x2.all_true' : 'i32x4.all_true';
   const indent = (lines: string[]) => lines.map((line) => `    ${line}`);
+  const ifThen = (condition: string, then: string[], otherwise?: string[]) =>
+    otherwise
+      ? [`(if ${condition}`, '  (then', ...indent(then), '  )', '  (else', ...indent(otherwise), '  ))']
+      : [`(if ${condition}`, '  (then', ...indent(then), '  ))'];
   const step: Step = (count, load) => {
-    const head = Array.from({ length: count }, (_, i) => new Block(fn, blockSuffix(i)));
+    const all = Array.from({ length: count }, (_, i) => i);
+    const head = all.map((i) => new Block(fn, blockSuffix(i)));
     const xs = head.map((b, i) => b.let('x', load('in', i)));
     const axs = head.map((b, i) => (paths.length > 1 ? b.let('ax', and(xs[i], absMask)) : and(xs[i], absMask)));
-    const results = head.map((_, i) => fn.local(`result${blockSuffix(i)}`));
-    /** Path k onwards for vectors `which`; `otherwise` replaces the last path. */
-    const choose = (which: number[], k: number, otherwise?: () => string[]): string[] => {
-      const path = paths[k];
-      if (path.when === undefined && otherwise) return otherwise();
+    const results = all.map((i) => fn.local(`result${blockSuffix(i)}`));
+    const special = paths.filter((p) => p.when !== undefined);
+    // Each vector's lane mask for each special path.
+    const masks = special.map((p, k) => head.map((b, i) => b.let(`in_path${k}`, p.when!(fn, axs[i]))));
+    /** Path p for vectors `which`, into their results (selected by `mask` lane by lane if given). */
+    const compute = (p: Path, which: number[], mask?: (i: number) => string): string[] => {
       const blocks = which.map((i) => new Block(fn, blockSuffix(i)));
-      const values = blocks.map((b, j) => path.g(b, xs[which[j]], axs[which[j]]));
-      blocks.forEach((b, j) => b.stmts.push(`(local.set $${results[which[j]]} ${values[j]})`));
+      const values = blocks.map((b, j) => p.g(b, xs[which[j]], axs[which[j]]));
+      blocks.forEach((b, j) => {
+        const i = which[j];
+        b.stmts.push(`(local.set $${results[i]} ${mask ? select(values[j], get(results[i]), mask(i)) : values[j]})`);
+      });
       const body = interleave(blocks);
-      if (path.when === undefined) return body;
-      const when = path.when;
-      const condition = `(${allTrue} ${which.map((i) => when(fn, axs[i])).reduce((a, m) => and(a, m))})`;
-      return [`(if ${condition}`, '  (then', ...indent(body), '  )', '  (else', ...indent(choose(which, k + 1, otherwise)), '  ))'];
+      if (!p.shortcut || mask) return body;
+      const cut = p.shortcut;
+      return ifThen(`(${allTrue} ${which.map((i) => cut.when!(fn, axs[i])).reduce(and)})`, compute({ g: cut.g }, which), body);
     };
-    const all = head.map((_, i) => i);
-    const stmts = count > 1 && paths.length > 1 ? choose(all, 0, () => all.flatMap((i) => choose([i], 0))) : choose(all, 0);
+    /** Vector i alone: the general path if any lane needs it, then each special path its lanes need. */
+    const blend = (i: number): string[] => {
+      const general = paths[paths.length - 1];
+      const inNone = `(v128.not ${masks.map((m) => m[i]).reduce(or)})`;
+      return [
+        ...ifThen(`(v128.any_true ${inNone})`, compute(general, [i])),
+        ...special.flatMap((p, k) => ifThen(`(v128.any_true ${masks[k][i]})`, compute(p, [i], (j) => masks[k][j]))),
+      ];
+    };
+    const chain = (k: number): string[] =>
+      k === special.length
+        ? all.flatMap(blend)
+        : ifThen(`(${allTrue} ${all.map((i) => masks[k][i]).reduce(and)})`, compute(special[k], all), chain(k + 1));
+    const stmts = special.length === 0 ? compute(paths[0], all) : chain(0);
     return { stmts: [...interleave(head), ...stmts], stores: results.map((r, i): [string, number, string] => ['out', i, get(r)]) };
   };
   const body = streamLoop(fn, lanes, ['in', 'out'], step, 2);
