@@ -8,8 +8,15 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const LOOKUP = new Uint8Array(128).fill(255);
 for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
 
+/** The platform's own base64 (Chromium 140+, Node 25+), when it has it: many times faster. */
+const native = Uint8Array as unknown as {
+  fromBase64?: (text: string) => Uint8Array;
+  prototype: { toBase64?: (this: Uint8Array) => string };
+};
+
 /** Base64 of bytes. */
 export function bytesToBase64(bytes: Uint8Array): string {
+  if (native.prototype.toBase64) return native.prototype.toBase64.call(bytes);
   const parts: string[] = [];
   const chunk = 3 * 4096;
   for (let start = 0; start < bytes.length; start += chunk) {
@@ -39,6 +46,14 @@ export function bytesToBase64(bytes: Uint8Array): string {
 /** Bytes of base64 text; throws on characters outside the alphabet or a bad length. */
 export function base64ToBytes(text: string): Uint8Array {
   if (text.length % 4 !== 0) throw new Error(`base64 length ${text.length} is not a multiple of 4`);
+  // The native decoder would also take whitespace: only plain base64 goes to it.
+  if (native.fromBase64 && !/[^A-Za-z0-9+/=]/.test(text)) {
+    try {
+      return native.fromBase64(text);
+    } catch {
+      // Misplaced padding: the decoder below says where.
+    }
+  }
   const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   const out = new Uint8Array((text.length / 4) * 3 - padding);
   let o = 0;

@@ -11,9 +11,10 @@ import { parentPort } from 'node:worker_threads';
 import type { RunConfig } from '../../src-core/config';
 import { prepareExperiment, runExperiment } from '../../src-core/experiment';
 import { modelToJson } from '../../src-core/model-file';
+import { Network } from '../../src-core/network';
 import type { HistoryEntry } from '../../src-core/train';
 import { filesRelativeTo } from '../data/files';
-import { DEFAULT_GRID, boundaryGrid, boundsOf, cloneNetwork, gridInputs, rawInputs } from './boundary';
+import { DEFAULT_GRID, boundaryGrid, boundaryNetwork, boundsOf, cachedGridInputs, rawInputs } from './boundary';
 
 export interface TrainWorkerInput {
   config: RunConfig;
@@ -66,14 +67,17 @@ async function train(input: TrainWorkerInput, controller: AbortController): Prom
 
     const twoD = network.inputSize === 2 && config.model.output !== 'linear';
     const bounds = twoD ? boundsOf(rawInputs(data.X, preprocessing), data.Xtest ? rawInputs(data.Xtest, preprocessing) : null) : null;
-    const gridX = bounds ? gridInputs(DEFAULT_GRID, bounds, preprocessing) : null;
+    // Built once per run: the grid's inputs, and the float32 copy whose parameters each
+    // picture refreshes (the original trains on meanwhile).
+    const gridX = bounds ? cachedGridInputs(DEFAULT_GRID, bounds, preprocessing) : null;
+    const picture = twoD ? new Network({ ...network.architecture, leakySlope: network.leakySlope, precision: 'float32' }) : null;
     const expectedEntries = Math.floor(total / settings.logEvery) + 2;
     const checkpointStride = Math.max(1, Math.ceil(expectedEntries / input.maxCheckpoints));
     let entryIndex = 0;
     let lastBoundary = -Infinity;
     const sendBoundary = (step: number) => {
-      if (!bounds || !gridX) return;
-      const g = boundaryGrid(cloneNetwork(network, config.model.leaky_slope), DEFAULT_GRID, bounds, preprocessing, gridX);
+      if (!bounds || !gridX || !picture) return;
+      const g = boundaryGrid(boundaryNetwork(network, picture), DEFAULT_GRID, bounds, preprocessing, gridX);
       post({ type: 'boundary', step, grid: g.grid, bounds, classes: g.classes, probs: g.probs }, [g.probs.buffer as ArrayBuffer]);
       lastBoundary = performance.now();
     };

@@ -76,10 +76,15 @@ export function gridToImageData(g: GridImage, neutral: Rgb, image?: ImageData): 
   return out;
 }
 
-/** Draws the grid image scaled onto the whole canvas. */
+/**
+ * Draws the grid image scaled onto the whole canvas, through a scratch canvas of the
+ * grid's size (resized only when the grid's size changes: resizing clears and reallocates).
+ */
 export function drawGrid(ctx: CanvasRenderingContext2D, image: ImageData, scratch: HTMLCanvasElement | OffscreenCanvas): void {
-  scratch.width = image.width;
-  scratch.height = image.height;
+  if (scratch.width !== image.width || scratch.height !== image.height) {
+    scratch.width = image.width;
+    scratch.height = image.height;
+  }
   (scratch.getContext('2d') as CanvasRenderingContext2D).putImageData(image, 0, 0);
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = 'high';
@@ -92,7 +97,10 @@ export function toCanvas(bounds: Bounds, width: number, height: number) {
   return (x: number, y: number): [number, number] => [(x - bounds.x0) * sx, (bounds.y1 - y) * sy];
 }
 
-/** Draws points: filled (train) or rings (test), each misclassified one crossed. */
+/**
+ * Draws points: filled (train) or rings (test), each misclassified one crossed. One path
+ * per class, filled and stroked once (a few canvas calls, not four per point).
+ */
 export function drawPoints(
   ctx: CanvasRenderingContext2D,
   points: PointsData,
@@ -101,25 +109,29 @@ export function drawPoints(
 ): void {
   const at = toCanvas(bounds, ctx.canvas.width, ctx.canvas.height);
   const r = options.radius;
-  ctx.lineWidth = Math.max(1, r / 3);
-  for (let i = 0; i < points.count; i++) {
-    const [x, y] = at(points.xy[2 * i], points.xy[2 * i + 1]);
-    const color = css(classColor(points.label[i]));
+  const classes = new Set<number>();
+  for (let i = 0; i < points.count; i++) classes.add(points.label[i]);
+  for (const k of [...classes].sort((a, b) => a - b)) {
     ctx.beginPath();
-    ctx.arc(x, y, r, 0, Math.PI * 2);
+    for (let i = 0; i < points.count; i++) {
+      if (points.label[i] !== k) continue;
+      const [x, y] = at(points.xy[2 * i], points.xy[2 * i + 1]);
+      ctx.moveTo(x + r, y);
+      ctx.arc(x, y, r, 0, Math.PI * 2);
+    }
+    const color = css(classColor(k));
     if (options.test) {
       ctx.fillStyle = options.stroke;
       ctx.fill();
       ctx.lineWidth = Math.max(1.5, r / 2);
       ctx.strokeStyle = color;
-      ctx.stroke();
     } else {
       ctx.fillStyle = color;
       ctx.fill();
       ctx.lineWidth = Math.max(1, r / 3);
       ctx.strokeStyle = options.stroke;
-      ctx.stroke();
     }
+    ctx.stroke();
   }
   if (!points.predicted) return;
   ctx.strokeStyle = options.cross ?? '#111';
