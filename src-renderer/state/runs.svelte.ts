@@ -31,6 +31,11 @@ const KEY: Record<SortKey, (r: RunRow) => string | number | null> = {
   tags: (r) => r.tags.join(' ') || null,
 };
 
+function isNewestFirst(rows: RunRow[]): boolean {
+  for (let i = 1; i < rows.length; i++) if (rows[i].createdAt > rows[i - 1].createdAt) return false;
+  return true;
+}
+
 class RunsState {
   rows = $state.raw<RunRow[]>([]);
   loaded = $state(false);
@@ -163,6 +168,9 @@ class RunsState {
     }
     const key = KEY[this.sortKey];
     const dir = this.sortDesc ? -1 : 1;
+    // The rows arrive newest first, the default order: one pass checks it, and spares
+    // sorting 10,000 rows whenever one of them changes.
+    if (this.sortKey === 'created' && this.sortDesc && isNewestFirst(rows)) return rows;
     return rows
       .map((r) => [key(r), r] as const)
       .sort(([a], [b]) => (a === null ? (b === null ? 0 : 1) : b === null ? -1 : a < b ? -dir : a > b ? dir : 0))
