@@ -87,7 +87,7 @@ export const REFERENCE_KERNELS: MatrixKernels = {
 };
 
 /** Whether tanh_f64 gives each value the same result whatever its neighbours (see activationForward). */
-const TANH_F64_BATCH_INVARIANT = false;
+const TANH_F64_BATCH_INVARIANT = true;
 
 function product(what: string, m: number, k1: number, k2: number, n: number, A: Matrix, B: Matrix, C: Matrix): void {
   if (k1 !== k2 || C.rows !== m || C.cols !== n) {
