@@ -12,6 +12,10 @@
  * Shapes are checked here, before any pointer reaches WebAssembly: a wrong shape
  * is a ShapeError naming every shape, as in the reference, never a write past a
  * matrix.
+ *
+ * Every kernel must give a value the same result whatever its neighbours in the
+ * array (vector lanes, tails), or a batch's results would depend on how it is
+ * split; test/core/wasm-network.test.ts checks that through the network.
  */
 import type { Activation } from '../activations';
 import * as ref from '../kernels';
@@ -85,9 +89,6 @@ export const REFERENCE_KERNELS: MatrixKernels = {
   outputForward: (output, Z, A) => output.forward(Z, A),
   optimizerStep: () => false,
 };
-
-/** Whether tanh_f64 gives each value the same result whatever its neighbours (see activationForward). */
-const TANH_F64_BATCH_INVARIANT = true;
 
 function product(what: string, m: number, k1: number, k2: number, n: number, A: Matrix, B: Matrix, C: Matrix): void {
   if (k1 !== k2 || C.rows !== m || C.cols !== n) {
@@ -178,12 +179,6 @@ export function wasmKernels(arena: Arena, name: string): MatrixKernels {
       const n = Z.size;
       switch (g.name) {
         case 'tanh':
-          // tanh_f64 as of 24ad808 rounds a value differently (by an ulp) depending
-          // on its neighbours in the vector (per-vector fast paths), so a batch's
-          // results would depend on how it is split: predict in batches must equal
-          // one forward pass. Until it is neighbour-independent, float64 uses the
-          // reference (test/core/wasm-network.test.ts checks batch invariance).
-          if (x === arena.f64 && !TANH_F64_BATCH_INVARIANT) return g.forward(Z.data, A.data);
           return x.tanh(at(Z), at(A), n);
         case 'sigmoid':
           return x.sigmoid(at(Z), at(A), n);
