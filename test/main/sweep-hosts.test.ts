@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
-import { checkFromTrial, checkToTrial, type FromTrial, type ToTrial } from '../../src-main/sweep/messages';
+import { checkFromTrial, checkToTrial, FromTrialSchema, isProgressMessage, type FromTrial, type ToTrial } from '../../src-main/sweep/messages';
 import { type TrialCallbacks, TrialPool } from '../../src-main/sweep/pool';
 import { describeExit, type TrialHostEvents, type TrialHostFactory } from '../../src-main/sweep/trial-host';
 import { MessagingRecorder } from '../../src-main/sweep/trial-recorder';
@@ -67,6 +67,51 @@ describe('the message protocol', () => {
     expect(checkFromTrial({ type: 'explode' })).toMatchObject({ ok: false, problem: expect.stringContaining("'explode'") });
     expect(checkToTrial({ type: 'run', runId: '', config: {}, batchMs: -1, progressEvery: 0 })).toMatchObject({ ok: false });
     expect(checkFromTrial({ type: 'weights', runId: 'r', format: 'f', bytes: [1, 2] })).toMatchObject({ ok: false, problem: expect.stringContaining('bytes: must be bytes') });
+  });
+});
+
+describe('the fast check of progress messages', () => {
+  it('accepts exactly the progress messages the schema accepts', () => {
+    const good = () => ({
+      type: 'progress',
+      runId: 'r1',
+      points: [{ step: 3, key: 'train_cost', value: NaN }, { step: 4, key: 'test_cost', value: -Infinity }],
+      progress: { step: 4, totalSteps: 10, cost: Infinity, elapsedMs: 3.5 } as Record<string, unknown> | null,
+    });
+    // One change at a time to a good message; the schema (zod) is the judge.
+    const changes: [string, (m: ReturnType<typeof good> & Record<string, unknown>) => void][] = [
+      ['as it is', () => {}],
+      ['no points', (m) => (m.points = [])],
+      ['no progress', (m) => (m.progress = null)],
+      ['an extra field', (m) => (m.extra = 1)],
+      ['an extra point field', (m) => Object.assign(m.points[0], { note: 'x' })],
+      ['a point without its value', (m) => delete (m.points[0] as Partial<(typeof m.points)[0]>).value],
+      ['a string value', (m) => ((m.points[0] as Record<string, unknown>).value = '0.5')],
+      ['a fractional step', (m) => (m.points[1].step = 4.5)],
+      ['a negative step', (m) => (m.points[1].step = -1)],
+      ['an unsafe step', (m) => (m.points[1].step = 2 ** 53)],
+      ['an empty key', (m) => (m.points[0].key = '')],
+      ['a long key', (m) => (m.points[0].key = 'k'.repeat(201))],
+      ['a key of 200', (m) => (m.points[0].key = 'k'.repeat(200))],
+      ['a point that is not an object', (m) => ((m.points as unknown[])[0] = [3, 'train_cost', 1])],
+      ['points not an array', (m) => ((m as Record<string, unknown>).points = { 0: m.points[0] })],
+      ['an empty run id', (m) => (m.runId = '')],
+      ['a long run id', (m) => (m.runId = 'r'.repeat(65))],
+      ['progress without elapsedMs', (m) => delete m.progress!.elapsedMs],
+      ['progress with an extra field', (m) => (m.progress!.eta = 1)],
+      ['infinite elapsedMs', (m) => (m.progress!.elapsedMs = Infinity)],
+      ['negative elapsedMs', (m) => (m.progress!.elapsedMs = -1)],
+      ['NaN totalSteps', (m) => (m.progress!.totalSteps = NaN)],
+      ['a string cost', (m) => (m.progress!.cost = 'high')],
+      ['another type', (m) => (m.type = 'started')],
+    ];
+    for (const [what, change] of changes) {
+      const message = good() as ReturnType<typeof good> & Record<string, unknown>;
+      change(message);
+      const schema = FromTrialSchema.safeParse(message).success;
+      expect(isProgressMessage(message), what).toBe(schema && message.type === 'progress');
+      expect(checkFromTrial(message).ok, what).toBe(schema);
+    }
   });
 });
 
