@@ -115,7 +115,10 @@ export function containsPattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/** One query of a listing, without its LIMIT and OFFSET. */
+/** Where a listing query takes its page: `LIMIT ? OFFSET ?`, or nothing to count its rows. */
+export const PAGE = '/*page*/';
+
+/** One query of a listing, with PAGE where its LIMIT and OFFSET go. */
 export interface ListPart {
   sql: string;
   params: unknown[];
@@ -210,9 +213,14 @@ export function listQuery(
     const column = SORT_COLUMNS[sortBy as RunSortField];
     // Missing values last in either direction; among equals, by creation.
     const nullsLast = column.nullable ? `${column.sql} IS NULL, ` : '';
+    // The runs' keys are sorted first and their columns made after, in that order (the
+    // subquery is the outer loop of a CROSS JOIN): a sort that carried every listed column
+    // (a listing's JSON text) would move ten times the bytes.
     parts = [
       {
-        sql: `SELECT ${columns} FROM runs r ${filter} ORDER BY ${nullsLast}${column.sql} ${direction}, r.seq ${direction}`,
+        sql: `SELECT ${columns} FROM (
+                SELECT r.seq FROM runs r ${filter} ORDER BY ${nullsLast}${column.sql} ${direction}, r.seq ${direction} ${PAGE}
+              ) o CROSS JOIN runs r ON r.seq = o.seq`,
         params,
       },
     ];
@@ -225,13 +233,13 @@ export function listQuery(
       {
         sql: `SELECT ${columns} FROM latest_metrics m JOIN runs r ON r.seq = m.run
               WHERE m.key = ? AND ${SORTABLE_VALUE}${andFilter}
-              ORDER BY m.value ${direction}, m.run ${direction}`,
+              ORDER BY m.value ${direction}, m.run ${direction} ${PAGE}`,
         params: [key, ...params],
       },
       {
         sql: `SELECT ${columns} FROM runs r
               WHERE NOT EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run = r.seq AND m.key = ? AND ${SORTABLE_VALUE})${andFilter}
-              ORDER BY r.seq ${direction}`,
+              ORDER BY r.seq ${direction} ${PAGE}`,
         params: [key, ...params],
       },
     ];

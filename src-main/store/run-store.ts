@@ -24,7 +24,7 @@ import { inspectDatabaseFile } from './database-file';
 import { StoreError, toStoreError } from './errors';
 import { newId } from './ids';
 import { HP_COLUMNS, hyperparamColumns, hyperparamsOfValue, type Hyperparams } from './hyperparams';
-import { listQuery, SUMMARY_COLUMNS, TABLE_ROW_JSON, TAGS_OF_RUNS, toSummary, type ListQuery, type SummaryRow } from './list-query';
+import { listQuery, PAGE, SUMMARY_COLUMNS, TABLE_ROW_JSON, TAGS_OF_RUNS, toSummary, type ListQuery, type SummaryRow } from './list-query';
 import { StoreLock } from './lock';
 import { currentOwner, isOwnerAlive, type Owner } from './owner';
 import { migrate, SCHEMA_VERSION, schemaVersion, TABLE_METRICS_SQL } from './schema';
@@ -396,7 +396,7 @@ export class RunStore {
     let rows: Row[] = [];
     let { limit, offset } = query;
     for (const part of query.parts) {
-      const got = this.sql(`${part.sql} LIMIT ? OFFSET ?`).raw().all(...part.params, limit, offset) as Row[];
+      const got = this.sql(part.sql.replace(PAGE, 'LIMIT ? OFFSET ?')).raw().all(...part.params, limit, offset) as Row[];
       rows = rows.length ? rows.concat(got) : got;
       if (limit >= 0) {
         limit -= got.length;
@@ -404,7 +404,7 @@ export class RunStore {
       }
       // This part ran out: the offset left for the next is what this part did not cover.
       if (offset > 0) {
-        const count = got.length > 0 ? offset : (this.sql(`SELECT count(*) FROM (${part.sql})`).pluck().get(...part.params) as number);
+        const count = got.length > 0 ? offset : (this.sql(`SELECT count(*) FROM (${part.sql.replace(PAGE, '')})`).pluck().get(...part.params) as number);
         offset -= count;
       }
     }
