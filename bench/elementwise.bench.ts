@@ -5,9 +5,9 @@
  * net's hidden layer, 4 × 400). Each side runs in turn, round after round, and the
  * best round of each counts (the least disturbed on a shared machine).
  *
- * tanh takes a fast path when every value of a pass is small or large, so it runs
- * on three draws: small (|z| < 0.4, a fresh net), large (|z| ≥ 1, a trained one)
- * and mixed (uniform on [−3, 3], mostly the general path). The TypeScript side is
+ * tanh_f64 takes a fast path for |z| ≥ 1, so it runs on three draws: small
+ * (|z| < 0.4, a fresh net: the general path), large (|z| ≥ 1, most of a trained
+ * one) and mixed (uniform on [−3, 3]: vectors that need both). The TypeScript side is
  * src-core/kernels.ts (fastmath's exp and tanh, inlined by the JIT) and a plain
  * Math.tanh / Math.exp loop.
  *
