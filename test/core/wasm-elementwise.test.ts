@@ -272,7 +272,9 @@ describe.each(VARIANTS)('%s elementwise kernels', (variant) => {
   const k = KERNELS[VARIANTS.indexOf(variant)];
 
   describe('everything else, against src-core/kernels.ts', () => {
-    const SIZES = [0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 64, 101, 1000];
+    const drawSize = lcg(2024);
+    // Around every vector and pass width, then a few drawn at random.
+    const SIZES = [0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 64, 101, 1000, ...Array.from({ length: 6 }, () => Math.floor(drawSize() * 300))];
     const precisions = [
       { t: 'f64', bytes: 8, make: (n: number) => new Float64Array(n), read: (at: number, n: number) => k.f64(at, n) },
       { t: 'f32', bytes: 4, make: (n: number) => new Float32Array(n), read: (at: number, n: number) => k.f32(at, n) },
