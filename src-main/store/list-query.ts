@@ -52,7 +52,7 @@ export function parseLatest(json: string): Record<string, LatestMetric> {
  * json_quote, the hyperparameters (`hp`) and standard metrics (`table_metrics`) spliced in
  * as the JSON they are stored as, the tags (in tag order, the key order of run_tags) by
  * json_group_array. No number is formatted here, which is what makes a listing of 10,000
- * runs cheap; the run's seq follows as a second column.
+ * runs cheap.
  */
 export const TABLE_ROW_JSON = `'{"id":' || json_quote(r.id) || ',"name":' || json_quote(r.name) ||
   ',"status":"' || r.status || '","sweepId":' || json_quote(r.sweep_id) ||
@@ -63,7 +63,7 @@ export const TABLE_ROW_JSON = `'{"id":' || json_quote(r.id) || ',"name":' || jso
   ',"tags":' || (SELECT json_group_array(t.tag) FROM run_tags t WHERE t.run = r.seq) ||
   ',"notes":' || json_quote(r.notes) || ',"error":' || json_quote(r.error) ||
   ',"hp":' || r.hp || ',"metrics":' || r.table_metrics ||
-  ',"deleted":' || iif(r.deleted_at IS NULL, 'false', 'true') || '}', r.seq`;
+  ',"deleted":' || iif(r.deleted_at IS NULL, 'false', 'true') || '}'`;
 
 /** A run from its row; its tags are added by the caller. */
 export function toSummary(row: SummaryRow): RunSummary {
