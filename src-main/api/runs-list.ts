@@ -58,8 +58,10 @@ export function listRuns(
     tag: params.tag,
     search: params.search || undefined,
   };
-  const paged = params.offset !== undefined || params.limit !== undefined;
-  const runs = store.listRunTableJson(paged ? { ...options, offset: params.offset ?? 0, limit: params.limit ?? -1 } : options);
-  const total = store.countRuns(options);
-  return new RawJson(`{"now":${now},"total":${total},"runs":${runs}}`);
+  const offset = params.offset ?? 0;
+  const limit = params.limit ?? -1;
+  const page = store.listRunTableJson({ ...options, offset, limit });
+  // Counted only when the page does not say it: a full page may have more after it.
+  const total = page.rows === limit || (page.rows === 0 && offset > 0) ? store.countRuns(options) : offset + page.rows;
+  return new RawJson(`{"now":${now},"total":${total},"runs":${page.json}}`);
 }

@@ -364,22 +364,22 @@ export class RunStore {
    * paging as listRuns.
    */
   listRunTable(options: ListRunsOptions = {}): RunTableRow[] {
-    return JSON.parse(this.listRunTableJson(options)) as RunTableRow[];
+    return JSON.parse(this.listRunTableJson(options).json) as RunTableRow[];
   }
 
   /**
-   * listRunTable's rows as one JSON array text, made by SQLite from the run rows: neither a
-   * config nor a metric table is read, and no object is built. This is what the API sends
-   * the runs view (10,000 runs in well under 50 ms).
+   * listRunTable's rows as one JSON array text (`json`, with `rows` runs), made by SQLite
+   * from the run rows: neither a config nor a metric table is read, and no object is built.
+   * This is what the API sends the runs view.
    */
-  listRunTableJson(options: ListRunsOptions = {}): string {
+  listRunTableJson(options: ListRunsOptions = {}): { json: string; rows: number } {
     return this.read('listing runs', () => {
       const query = listQuery(options, (key) => this.keyId(key, false), TABLE_ROW_JSON);
       const rows = this.pageRows<string>(query, 'pluck');
       // Concatenated, not joined: V8 makes a rope of it, flattened once when it is sent.
       let json = '[';
       for (let i = 0; i < rows.length; i++) json += i === 0 ? rows[i] : `,${rows[i]}`;
-      return `${json}]`;
+      return { json: `${json}]`, rows: rows.length };
     });
   }
 

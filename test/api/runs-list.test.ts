@@ -74,6 +74,9 @@ describe('runs.list', () => {
     expect(await list({ sortBy: 'train_cost', order: 'desc' })).toEqual({ names: ['beta', 'alpha', 'gamma'], total: 3 });
     expect(await list({ sortBy: 'sweep' })).toEqual({ names: ['beta', 'gamma', 'alpha'], total: 3 });
     expect(await list({ sortBy: 'tags', offset: 1, limit: 1 })).toEqual({ names: ['gamma'], total: 3 });
+    // The last page, and a page past the end, still say how many there are.
+    expect(await list({ offset: 2, limit: 5 })).toEqual({ names: ['alpha'], total: 3 });
+    expect(await list({ offset: 10, limit: 5 })).toEqual({ names: [], total: 3 });
     expect(await list({ sweepId: ids.sweep, sortBy: 'name' })).toEqual({ names: ['beta', 'gamma'], total: 2 });
     expect(await list({ tag: 'best' })).toEqual({ names: ['gamma', 'alpha'], total: 2 });
     expect(await list({ search: 'MOMENTUM' })).toEqual({ names: ['gamma'], total: 1 });

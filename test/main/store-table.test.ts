@@ -145,8 +145,10 @@ describe('the runs table listing', () => {
     expect(rows.find((r) => r.id === deleted)!.deleted).toBe(true);
     expect(store.listRunTable().map((r) => r.id)).not.toContain(deleted);
     // The JSON text is what the objects are parsed from, and is plain JSON.
-    expect(JSON.parse(store.listRunTableJson({ deleted: 'include' }))).toEqual(rows);
-    expect(store.listRunTableJson({ search: 'no such run' })).toBe('[]');
+    const page = store.listRunTableJson({ deleted: 'include' });
+    expect(page.rows).toBe(5);
+    expect(JSON.parse(page.json)).toEqual(rows);
+    expect(store.listRunTableJson({ search: 'no such run' })).toEqual({ json: '[]', rows: 0 });
   });
 
   it('keeps every value exact through the JSON SQLite writes', () => {
