@@ -6,6 +6,7 @@
 import type { RunRow } from '../../src-api';
 import { api } from '../lib/api';
 import { measure } from '../lib/perf';
+import { RowIndex, mergeRows } from '../lib/run-rows';
 import { onEvent } from './events.svelte';
 
 export type SortKey =
@@ -123,13 +124,7 @@ class RunsState {
       try {
         const { runs, now } = await api.call('runs.list', { since: this.since - 1000 });
         this.since = now;
-        if (runs.length > 0) {
-          const changed = new Map(runs.map((r) => [r.id, r]));
-          const known = new Set(this.rows.map((r) => r.id));
-          const added = runs.filter((r) => !r.deleted && !known.has(r.id)).sort((x, y) => y.createdAt - x.createdAt);
-          const kept = this.rows.filter((r) => !changed.get(r.id)?.deleted).map((r) => changed.get(r.id) ?? r);
-          this.rows = [...added, ...kept];
-        }
+        if (runs.length > 0) this.merge(runs);
       } catch (error) {
         this.error = (error as Error).message;
       } finally {
@@ -142,16 +137,37 @@ class RunsState {
     })();
   }
 
+  /** Positions of runs in `rows`, for merges and live patches without a scan. */
+  private readonly index = new RowIndex();
+
+  private indexOf(id: string): number {
+    return this.index.indexOf(this.rows, id);
+  }
+
+  /** Merges changed runs in (lib/run-rows.ts): work in the changes, not in the 10,000 rows. */
+  private merge(runs: RunRow[]): void {
+    const { rows, samePlaces } = mergeRows(this.rows, runs, this.index);
+    this.setRows(rows, samePlaces);
+  }
+
+  /** Sets the rows; `samePlaces` when every run kept its position (the index stays valid). */
+  private setRows(rows: RunRow[], samePlaces: boolean): void {
+    const before = this.rows;
+    this.rows = rows;
+    if (samePlaces) this.index.carry(before, rows);
+  }
+
   private patch(id: string, fn: (r: RunRow) => RunRow): void {
-    const i = this.rows.findIndex((r) => r.id === id);
+    const i = this.indexOf(id);
     if (i < 0) return;
     const rows = this.rows.slice();
     rows[i] = fn(rows[i]);
-    this.rows = rows;
+    this.setRows(rows, true);
   }
 
   get(id: string): RunRow | undefined {
-    return this.rows.find((r) => r.id === id);
+    const i = this.indexOf(id);
+    return i < 0 ? undefined : this.rows[i];
   }
 
   /** The rows shown: filtered by status and search, sorted by the chosen column. */
