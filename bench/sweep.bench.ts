@@ -36,6 +36,7 @@ import { RunStore } from '../src-main/store';
 import { SweepRun, createSweep } from '../src-main/sweep/driver';
 import { forkHosts } from '../src-main/sweep/fork-host';
 import type { RunRequest } from '../src-main/sweep/messages';
+import { TSX_PROGRAM, trialProgram } from '../src-main/sweep/trial-bundle';
 import type { TrialHostFactory } from '../src-main/sweep/trial-host';
 import { TrialPool } from '../src-main/sweep/pool';
 import { loadSweepSpec } from '../src-main/sweep/spec-file';
@@ -265,26 +266,35 @@ async function streamingSlowdown(): Promise<void> {
   }
 }
 
-/** What starting one trial process costs: fork to its 'ready' message, wall and CPU time. */
+/** What starting one trial process costs: fork to its 'ready' message, wall and CPU time, bundled and through tsx, alternated. */
 async function startupCost(): Promise<void> {
-  const times: { wall: number; cpu: number }[] = [];
-  for (let i = 0; i < 3; i++) {
-    const start = performance.now();
-    times.push(
-      await new Promise((resolve) => {
-        const host = forkHosts()({
-          message: () => {
-            const wall = performance.now() - start;
-            const cpu = cpuSeconds(host.pid!);
-            host.send({ type: 'shutdown' });
-            resolve({ wall, cpu });
-          },
-          exit: () => {},
-        });
-      }),
-    );
+  const bundled = trialProgram();
+  const programs = { bundled, tsx: TSX_PROGRAM };
+  const times: Record<keyof typeof programs, { wall: number; cpu: number }[]> = { bundled: [], tsx: [] };
+  for (let i = 0; i < 5; i++) {
+    for (const kind of ['bundled', 'tsx'] as const) {
+      const start = performance.now();
+      times[kind].push(
+        await new Promise((resolve) => {
+          const host = forkHosts({ entry: programs[kind].entry, execArgv: programs[kind].execArgv })({
+            message: () => {
+              const wall = performance.now() - start;
+              const cpu = cpuSeconds(host.pid!);
+              host.send({ type: 'shutdown' });
+              resolve({ wall, cpu });
+            },
+            exit: () => {},
+          });
+        }),
+      );
+    }
   }
-  console.log(`  starting one trial process (node --import tsx, to its first message): ${seconds(median(times.map((t) => t.wall)))}, CPU ${median(times.map((t) => t.cpu)).toFixed(2)} s (median of 3)`);
+  const describe = (kind: keyof typeof programs) =>
+    `${seconds(median(times[kind].map((t) => t.wall)))}, CPU ${median(times[kind].map((t) => t.cpu)).toFixed(2)} s`;
+  console.log(
+    `  starting one trial process, to its first message (median of 5): bundled ${describe('bundled')}` +
+      `${bundled.execArgv.length ? ' (no bundle here: tsx)' : ''}; through tsx ${describe('tsx')}`,
+  );
 }
 
 export async function run(): Promise<void> {
