@@ -29,10 +29,19 @@ const kernelSets = new Map<WasmVariant, MatrixKernels>();
  * Asking for a variant the runtime cannot run throws.
  */
 export function useKernels(next: KernelChoice): void {
+  checkChoice(next);
   if ((next === 'relaxed' || next === 'baseline') && !compiled(next)) {
     throw new Error(`this runtime cannot run the ${next} WebAssembly kernels${next === 'relaxed' ? ' (relaxed SIMD is off; Node 20 needs --experimental-wasm-relaxed-simd)' : ''}`);
   }
   choice = next;
+}
+
+const CHOICES: readonly KernelChoice[] = ['auto', 'relaxed', 'baseline', 'reference'];
+
+function checkChoice(which: unknown): void {
+  if (!CHOICES.includes(which as KernelChoice)) {
+    throw new Error(`unknown kernels ${JSON.stringify(which)}: expected one of ${CHOICES.join(', ')}`);
+  }
 }
 
 /** The kernels new networks get: a WebAssembly variant, or 'reference'. */
@@ -53,6 +62,7 @@ export function supports(variant: WasmVariant): boolean {
 
 /** The kernels for a choice (default: the current one, see useKernels). */
 export function kernelsFor(which: KernelChoice = choice): MatrixKernels {
+  checkChoice(which);
   const resolved = which === 'auto' ? best() : which;
   if (resolved === 'reference') return REFERENCE_KERNELS;
   let set = kernelSets.get(resolved);

@@ -69,6 +69,12 @@ describe('the kernels a network gets', () => {
     expect(new Network({ sizes: [2, 1], activations: [], output: 'sigmoid' }).kernels.name).toBe(`wasm-${wasmVariant}`);
   });
 
+  it('refuses kernels it does not know, naming the choices', () => {
+    expect(() => useKernels('fast' as never)).toThrow('unknown kernels "fast": expected one of auto, relaxed, baseline, reference');
+    expect(() => new Network({ sizes: [2, 1], activations: [], output: 'sigmoid' }, { kernels: 'gpu' as never })).toThrow(/unknown kernels "gpu"/);
+    expect(activeKernels()).toBe(wasmVariant);
+  });
+
   it('refuses a variant the runtime cannot run, saying why', () => {
     if (supports('relaxed')) return;
     expect(() => useKernels('relaxed')).toThrow(/relaxed SIMD is off/);
