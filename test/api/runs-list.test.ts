@@ -3,9 +3,15 @@
  * the response (raw-json.ts), the table's sort keys and filters, totals and pages, and the
  * same rows whichever way a response is serialized.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import type { RunRow } from '../../src-api/schemas';
 import { RawJson, responseText } from '../../src-main/api/raw-json';
+import { CHANNELS, registerIpc } from '../../src-main/electron/ipc';
+import { startUiServer } from '../../src-main/ui-server/server';
 import { type ApiFixture, openApi } from './helpers';
 
 let f: ApiFixture;
@@ -108,5 +114,49 @@ describe('runs.list', () => {
     // Errors and other results are serialized as before.
     const error = await f.api.connect({ send: () => {} }).dispatch('{"id": 8, "method": "runs.get", "params": {"id": "nope"}}');
     expect(responseText(error)).toBe(JSON.stringify(error));
+  });
+
+  it('reaches the renderer the same through both transports', async () => {
+    seed();
+    const params = { sortBy: 'learning_rate', limit: 2 };
+    const expected = await f.client.call('runs.list', params);
+
+    // The WebSocket of `layerlab ui`.
+    const site = mkdtempSync(join(tmpdir(), 'layerlab-site-'));
+    writeFileSync(join(site, 'index.html'), '<!doctype html>');
+    const server = await startUiServer({ api: f.api, rendererDir: site });
+    try {
+      const origin = `http://127.0.0.1:${server.port}`;
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, { headers: { origin } });
+      await new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      });
+      const answer = new Promise<string>((resolve) => ws.once('message', (data) => resolve(data.toString())));
+      ws.send(JSON.stringify({ id: 5, method: 'runs.list', params }));
+      const message = JSON.parse(await answer) as { id: number; ok: boolean; result: { runs: RunRow[]; total: number } };
+      ws.close();
+      expect(message).toMatchObject({ id: 5, ok: true, result: { total: 3 } });
+      expect(message.result.runs).toEqual(expected.runs);
+    } finally {
+      await server.close();
+      rmSync(site, { recursive: true, force: true });
+    }
+
+    // Electron's IPC, with a fake ipcMain and window.
+    const handlers = new Map<string, (event: unknown, ...args: unknown[]) => Promise<unknown>>();
+    const unregister = registerIpc(
+      { handle: (channel: string, h: never) => handlers.set(channel, h), removeHandler: (channel: string) => handlers.delete(channel) } as never,
+      { api: f.api, isTrustedUrl: () => true, saveFile: async () => null, openFile: async () => null } as never,
+    );
+    try {
+      const sender = { id: 1, send: () => {}, isDestroyed: () => false, once: () => {} };
+      const text = (await handlers.get(CHANNELS.request)!({ sender, senderFrame: { url: 'file:///app/index.html', parent: null } }, JSON.stringify({ id: 6, method: 'runs.list', params }))) as string;
+      const message = JSON.parse(text) as { id: number; result: { runs: RunRow[] } };
+      expect(message.id).toBe(6);
+      expect(message.result.runs).toEqual(expected.runs);
+    } finally {
+      unregister();
+    }
   });
 });
