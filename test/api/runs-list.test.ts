@@ -118,7 +118,7 @@ describe('runs.list', () => {
 
   it('reaches the renderer the same through both transports', async () => {
     seed();
-    const params = { sortBy: 'learning_rate', limit: 2 };
+    const params = { sortBy: 'learning_rate' as const, limit: 2 };
     const expected = await f.client.call('runs.list', params);
 
     // The WebSocket of `layerlab ui`.
