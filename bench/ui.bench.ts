@@ -69,13 +69,16 @@ async function traced<T>(browser: Browser, fn: () => Promise<T>): Promise<{ resu
   }
 }
 
-/** The renderer main thread's tasks between the first and last event named `mark` (a performance.measure or mark). */
+/**
+ * The renderer main thread's tasks that start between the first and last event named
+ * `mark` (a performance.measure or mark), or contain the last one.
+ */
 function tasksBetween(events: TraceEvent[], mark: string): TraceEvent[] {
   const marks = events.filter((e) => e.name === mark);
   if (marks.length === 0) return [];
   const { pid, tid } = marks[0];
   const from = Math.min(...marks.map((m) => m.ts)), to = Math.max(...marks.map((m) => m.ts));
-  return events.filter((e) => e.name === 'ThreadControllerImpl::RunTask' && e.pid === pid && e.tid === tid && e.ts + (e.dur ?? 0) >= from && e.ts <= to);
+  return events.filter((e) => e.name === 'ThreadControllerImpl::RunTask' && e.pid === pid && e.tid === tid && e.ts <= to && (e.ts >= from || e.ts + (e.dur ?? 0) >= to));
 }
 
 /** For each performance.measure named `name`: the CPU time (ms) of the main-thread task it ended in. */
