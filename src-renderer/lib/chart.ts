@@ -29,33 +29,6 @@ export function smooth(values: (number | null)[], weight: number): (number | nul
   });
 }
 
-const turns = new Set<() => void>();
-let turnFrame = 0;
-
-/**
- * Runs `draw` in a coming animation frame, one draw per frame: the charts of a view that
- * receive new data together (cost and accuracy) redraw in turn, not in one long task. A
- * draw already waiting is not queued twice.
- */
-export function inTurn(draw: () => void): void {
-  turns.add(draw);
-  turnFrame ||= requestAnimationFrame(nextTurn);
-}
-
-/** Forgets a waiting draw (its chart is going away). */
-export function cancelTurn(draw: () => void): void {
-  turns.delete(draw);
-}
-
-function nextTurn(): void {
-  turnFrame = 0;
-  const draw = turns.values().next().value;
-  if (!draw) return;
-  turns.delete(draw);
-  draw();
-  if (turns.size > 0) turnFrame = requestAnimationFrame(nextTurn);
-}
-
 /** A point as Chart.js takes it with `parsing: false`; y NaN is a gap. */
 export interface XY {
   x: number;
