@@ -235,17 +235,17 @@ function perVector(fn: Fn, step: (b: Block, load: (p: string) => string) => [str
  * that the same code computes them. Every store comes after every load, so
  * outputs may alias inputs.
  */
-function streamLoop(fn: Fn, lanes: Lanes, pointers: string[], step: Step, unroll = 1): string[] {
+function streamLoop(fn: Fn, lanes: Lanes, pointers: string[], step: Step, unroll = 1, label = ''): string[] {
   const indent = (lines: string[]) => lines.map((line) => `    ${line}`);
-  const loop = (label: string, count: number, by: number, code: Code, store: (p: string, i: number, v: string) => string) => [
-    `(block $${label}_done`,
-    `  (loop $${label}`,
-    `    (br_if $${label}_done (i32.lt_s ${get('n')} (i32.const ${count})))`,
+  const loop = (name: string, count: number, by: number, code: Code, store: (p: string, i: number, v: string) => string) => [
+    `(block $${label}${name}_done`,
+    `  (loop $${label}${name}`,
+    `    (br_if $${label}${name}_done (i32.lt_s ${get('n')} (i32.const ${count})))`,
     ...indent(code.stmts),
     ...indent(code.stores.map(([p, i, v]) => store(p, i, v))),
     ...indent(pointers.map((p) => `(local.set $${p} (i32.add ${get(p)} (i32.const ${by})))`)),
     `    (local.set $n (i32.sub ${get('n')} (i32.const ${count})))`,
-    `    (br $${label})))`,
+    `    (br $${label}${name})))`,
   ];
   const vectorLoad = (p: string, i: number) => `(v128.load offset=${16 * i} ${get(p)})`;
   const vectorStore = (p: string, i: number, v: string) => `(v128.store offset=${16 * i} ${get(p)} ${v})`;
@@ -644,8 +644,61 @@ function unary(variant: Variant, lanes: Lanes, name: string, paths: Path[]): str
     const stmts = special.length === 0 ? compute(paths[0], all) : choose(all, 0);
     return { stmts: [...interleave(head), ...stmts], stores: results.map((r, i): [string, number, string] => ['out', i, get(r)]) };
   };
-  const body = streamLoop(fn, lanes, ['in', 'out'], step, 2);
-  return fn.render(name + suffix(lanes), '(param $in i32) (param $out i32) (param $n i32)', '', body);
+  const params = '(param $in i32) (param $out i32) (param $n i32)';
+  if (paths.length === 1) return fn.render(name + suffix(lanes), params, '', streamLoop(fn, lanes, ['in', 'out'], step, 2));
+  // One special path: a sweep over the input first finds whether no lane, or every
+  // lane, is in its domain, and then runs a loop with no branch in it (V8 compiles
+  // a path ~20% slower inside an if); mixed arrays take the loop above. The sweep
+  // stops at the first vector that shows both kinds of lane.
+  if (paths.length !== 2 || paths[0].when === undefined) throw new Error('unary: one special path, then the general one');
+  const [special, general] = paths;
+  const only = (p: Path): Step => (count, load) => {
+    const all = Array.from({ length: count }, (_, i) => i);
+    const blocks = all.map((i) => new Block(fn, blockSuffix(i)));
+    const xs = blocks.map((b, i) => b.let('x', load('in', i)));
+    const values = blocks.map((b, i) => p.g(b, xs[i], b.let('ax', and(xs[i], absMask))));
+    const results = all.map((i) => fn.local(`result${blockSuffix(i)}`));
+    blocks.forEach((b, i) => b.stmts.push(`(local.set $${results[i]} ${values[i]})`));
+    return { stmts: interleave(blocks), stores: results.map((r, i): [string, number, string] => ['out', i, get(r)]) };
+  };
+  for (const [local, type] of [['scan', 'i32'], ['left', 'i32'], ['any', 'v128'], ['every', 'v128'], ['in_domain', 'v128']]) fn.local(local, type);
+  const inDomain = (v: string) => `(local.set $in_domain ${special.when!(fn, and(v, absMask))})`;
+  const note = ['(local.set $any (v128.or (local.get $any) (local.get $in_domain)))', '(local.set $every (v128.and (local.get $every) (local.get $in_domain)))'];
+  const scan = [
+    '(block $scan_done',
+    `(local.set $scan ${get('in')})`,
+    `(local.set $left ${get('n')})`,
+    '(local.set $any (v128.const i64x2 0 0))',
+    '(local.set $every (v128.const i64x2 -1 -1))',
+    '(block $scan_vectors_done',
+    '  (loop $scan_vectors',
+    `    (br_if $scan_vectors_done (i32.lt_s ${get('left')} (i32.const ${lanes.width})))`,
+    `    ${inDomain(`(v128.load ${get('scan')})`)}`,
+    ...note.map((st) => `    ${st}`),
+    `    (local.set $scan (i32.add ${get('scan')} (i32.const 16)))`,
+    `    (local.set $left (i32.sub ${get('left')} (i32.const ${lanes.width})))`,
+    // Lanes seen on both sides: mixed, no need to look further.
+    `    (br_if $scan_done (i32.and (v128.any_true (local.get $any)) (i32.eqz (${allTrue} (local.get $every)))))`,
+    '    (br $scan_vectors)))',
+    '(block $scan_singles_done',
+    '  (loop $scan_singles',
+    `    (br_if $scan_singles_done (i32.le_s ${get('left')} (i32.const 0)))`,
+    `    ${inDomain(`(${lanes.v}.splat (${lanes.t}.load ${get('scan')}))`)}`,
+    ...note.map((st) => `    ${st}`),
+    `    (local.set $scan (i32.add ${get('scan')} (i32.const ${lanes.bytes})))`,
+    `    (local.set $left (i32.sub ${get('left')} (i32.const 1)))`,
+    '    (br $scan_singles)))',
+    ')',
+  ];
+  const body = [
+    ...scan,
+    ...ifThen(
+      '(i32.eqz (v128.any_true (local.get $any)))',
+      streamLoop(fn, lanes, ['in', 'out'], only(general), 2, 'general_'),
+      ifThen(`(${allTrue} (local.get $every))`, streamLoop(fn, lanes, ['in', 'out'], only(special), 2, 'special_'), streamLoop(fn, lanes, ['in', 'out'], step, 2)),
+    ),
+  ];
+  return fn.render(name + suffix(lanes), params, '', body);
 }
 
 function relu(variant: Variant, lanes: Lanes): string {

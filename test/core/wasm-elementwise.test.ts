@@ -503,6 +503,11 @@ describe.each(VARIANTS)('%s elementwise kernels', (variant) => {
               const shifted = run(p, [z.slice(shift)], z.length - shift, 0, ([zp], out) => f(zp, out, z.length - shift));
               expectSame(shifted, whole.slice(shift), `${name}_${p.t} shifted by ${shift}`);
             }
+            // Arrays all of one kind (tanh_f64 then runs a loop with a single path).
+            for (const [from, to] of [[0, 1024], [1024, 2048], [0, 1], [1024, 1027]]) {
+              const part = run(p, [z.slice(from, to)], to - from, 0, ([zp], out) => f(zp, out, to - from));
+              expectSame(part, whole.slice(from, to), `${name}_${p.t} on values ${from}…${to - 1} alone`);
+            }
             const alone = p.make(z.length);
             for (let i = 0; i < z.length; i += 7) alone[i] = run(p, [z.slice(i, i + 1)], 1, 0, ([zp], out) => f(zp, out, 1))[0];
             for (let i = 0; i < z.length; i += 7) {
