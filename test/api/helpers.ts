@@ -64,3 +64,20 @@ export function planarConfig(overrides: { hidden?: number[]; iterations?: number
     train: { learning_rate: 1.2, iterations: overrides.iterations ?? 300, log_every: 50 },
   };
 }
+
+type IpcHandler = (event: unknown, ...args: unknown[]) => Promise<unknown>;
+
+/** Electron's ipcMain as far as registerIpc uses it: handlers by channel, one each. */
+export class FakeIpcMain {
+  handlers = new Map<string, IpcHandler>();
+  handle(channel: string, handler: IpcHandler) {
+    if (this.handlers.has(channel)) throw new Error(`second handler for ${channel}`);
+    this.handlers.set(channel, handler);
+  }
+  removeHandler(channel: string) {
+    this.handlers.delete(channel);
+  }
+  invoke(channel: string, event: unknown, ...args: unknown[]) {
+    return this.handlers.get(channel)!(event, ...args);
+  }
+}

@@ -6,23 +6,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { API_LIMITS, base64ToBytes, bytesToBase64 } from '../../src-api';
 import { CHANNELS, registerIpc } from '../../src-main/electron/ipc';
-import { type ApiFixture, openApi, planarConfig } from './helpers';
+import { type ApiFixture, FakeIpcMain, openApi, planarConfig } from './helpers';
 
-type Handler = (event: unknown, ...args: unknown[]) => Promise<unknown>;
-
-class FakeIpcMain {
-  handlers = new Map<string, Handler>();
-  handle(channel: string, handler: Handler) {
-    if (this.handlers.has(channel)) throw new Error(`second handler for ${channel}`);
-    this.handlers.set(channel, handler);
-  }
-  removeHandler(channel: string) {
-    this.handlers.delete(channel);
-  }
-  invoke(channel: string, event: unknown, ...args: unknown[]) {
-    return this.handlers.get(channel)!(event, ...args);
-  }
-}
 
 const APP_URL = 'file:///app/out/renderer/index.html';
 

@@ -16,7 +16,7 @@ import { APP_SETTINGS_FILE, Workbench, checkStoreFolder, readAppSettings } from 
 import { RunStore } from '../../src-main/store';
 import { LOCK_FILE } from '../../src-main/store/lock';
 import { processStartToken } from '../../src-main/store/owner';
-import { type ApiFixture, openApi, planarConfig } from './helpers';
+import { type ApiFixture, FakeIpcMain, openApi, planarConfig } from './helpers';
 
 describe('settings in a browser (layerlab ui)', () => {
   let f: ApiFixture;
@@ -99,18 +99,6 @@ describe('settings in a browser (layerlab ui)', () => {
 
 // ---- the desktop app ------------------------------------------------------------------
 
-type Handler = (event: unknown, ...args: unknown[]) => Promise<unknown>;
-
-class FakeIpcMain {
-  handlers = new Map<string, Handler>();
-  handle(channel: string, handler: Handler) {
-    if (this.handlers.has(channel)) throw new Error(`second handler for ${channel}`);
-    this.handlers.set(channel, handler);
-  }
-  removeHandler(channel: string) {
-    this.handlers.delete(channel);
-  }
-}
 
 const APP_URL = 'file:///app/out/renderer/index.html';
 const sender = { id: 1, send() {}, isDestroyed: () => false, once() {} };
