@@ -55,7 +55,8 @@ function base(iterations: number, logEvery: number) {
   };
 }
 
-const ITERATIONS = 30_000;
+// Longer trials (LAYERLAB_BENCH_SWEEP_ITERATIONS) show how much of the loss is fixed cost per process and trial.
+const ITERATIONS = Number(process.env.LAYERLAB_BENCH_SWEEP_ITERATIONS ?? 30_000);
 const spec = { name: 'bench', base: base(ITERATIONS, 100), parameters: { 'init.seed': Array.from({ length: TRIALS }, (_, i) => i) } };
 
 const nothing: RunRecorder = { startRun() {}, appendMetrics() {}, finishRun() {}, saveWeights() {} };
