@@ -37,7 +37,8 @@
  * plain ~1-ulp tanh would drift 3 ulp from it there. Hence:
  *
  *   sigmoid, and tanh's general path: double-double arithmetic up to one final
- *   rounding, 0.53 ulp (0.77 where sigmoid's result is subnormal).
+ *   rounding, 0.53 ulp (sigmoid's subnormal results are rounded twice, the quotient
+ *   then its scaling: at most 1 ulp from the tests' double-double sigmoid, as before).
  *     e^y = 2^k · e^r, k = round(y/ln2), r = y − k·ln2 kept as r + r_lo (ln2 split
  *     in two as fdlibm does, so that k·LN2_HI is exact). e^r − 1 = r + r²/2 +
  *     r³·Q'(r), r²/2 exact from Dekker's split of r, Q' of degree 9 (Chebyshev fit
@@ -45,7 +46,8 @@
  *     tanh|x| = (1 − F)/(1 + F) with F = e^(−2|x|), |x| clamped to 20 (tanh rounds
  *     to 1 from 19.06): numerator and denominator as double-doubles, so no
  *     cancellation near 0, and the quotient corrected once (below).
- *     sigmoid(x) = N/(1 + G) with G = e^(−|x|), N = G for x < 0 and 1 otherwise.
+ *     sigmoid(x) = N/(1 + G) with G = e^(−|x|), N = G for x < 0 and 1 otherwise,
+ *     with no subnormal intermediates (see sigmoid64).
  *   tanh's fast path, for lanes with |x| ≥ 1: 1 − 2/(e^2|x| + 1) in plain
  *   arithmetic, 0.94 ulp (Math.tanh: 0.95 there); ±1 for passes with all |x| ≥ 20.
  *   exp: 1 + r + r²·Q(r) with only 1 + r split exactly, 0.68 ulp (0.8 for
@@ -329,6 +331,8 @@ interface ExpParts64 {
   t: string;
   /** k as an i64x2. */
   k: string;
+  /** k + 1.5·2^52 as an f64x2 (an integer-valued double). */
+  shifted: string;
 }
 
 /** e^y as (s + t)·2^k, for y in [−746, 710]. */
@@ -360,7 +364,7 @@ function expParts64(b: Block, y: string): ExpParts64 {
   // e^(r + r_lo) = (1 + p)(1 + r_lo): r_lo·s joins the tail.
   const t = b.let('t', f.add(f.add(f.sub(c(1), s), pHi), f.add(pLo, f.mul(rLo, s))));
   const ki = b.let('ki', `(i64x2.sub ${shifted} ${fn.i64(ROUND_64_BITS)})`);
-  return { s, t, k: ki };
+  return { s, t, k: ki, shifted };
 }
 
 /** 2^k for an i64x2 k in [−1022, 1023]. */
@@ -450,22 +454,37 @@ const TANH_64: Path[] = [
   { g: tanh64 },
 ];
 
+/**
+ * sigmoid(x) = 1/(1 + G) for x ≥ 0 and G/(1 + G) for x < 0, G = e^(−|x|) = (s + t)·2^k,
+ * with no intermediate ever subnormal: a subnormal operand or result costs a
+ * microcode assist, and sigmoid_f64 used to run twice as slow on arrays of large
+ * |x| (the quotient's correction q0·(1 + G)'s tail, about G², went subnormal from
+ * |x| ≈ 354, G's tail from 670; the bench's profile met them in outputs that its
+ * repeated Z += W·A had grown). So G is formed with 2^kA, kA = max(k, −400), and
+ * the rest of 2^k, 2^(k − kA), goes onto the quotient last, for x < 0 only: exact
+ * unless the result is subnormal. Where kA ≠ k, G is off but below 2^−399, and
+ * 1 + G is 1 to far below what its double-double keeps.
+ */
+const SIGMOID_KA = -400;
+
 function sigmoid64(b: Block, x: string): string {
   const { fn } = b;
   const f = ops('f64x2', fn.variant);
   const c = (v: number) => fn.f64(v);
   // e^−746 rounds to 0, as sigmoid does below −745.14.
   const y = b.let('y', f.neg(f.pmin(and(x, fn.i64(ABS_64)), c(746))));
-  const { s, t, k } = expParts64(b, y);
-  const [scale1, scale2] = pow2Split64(b, k);
-  const gHi = b.let('g_hi', f.mul(f.mul(s, scale1), scale2));
-  const gLo = b.let('g_lo', f.mul(f.mul(t, scale1), scale2));
+  const { s, t, k, shifted } = expParts64(b, y);
+  const kA = b.let('k_a', `(i64x2.sub ${f.pmax(shifted, c(ROUND_64 + SIGMOID_KA))} ${fn.i64(ROUND_64_BITS)})`);
+  const scale = b.let('scale', pow2_64(fn, kA));
+  const gHi = b.let('g_hi', f.mul(s, scale));
+  const gLo = b.let('g_lo', f.mul(t, scale));
   const negative = b.let('negative', f.lt(x, c(0)));
   const nh = select(gHi, c(1), negative);
   const nl = and(gLo, negative);
   const dh = b.let('d', f.add(c(1), gHi));
   const dl = b.let('d_lo', f.add(f.add(f.sub(c(1), dh), gHi), gLo));
-  return divide64(b, nh, nl, dh, dl);
+  const q = divide64(b, nh, nl, dh, dl);
+  return f.mul(q, pow2_64(fn, and(`(i64x2.sub ${k} ${kA})`, negative)));
 }
 
 /**
