@@ -1,7 +1,7 @@
 /**
  * Builds the desktop app with electron-vite: the Electron main process, the training
- * worker and the sweep trial process (src-main/electron/main.ts, src-main/api/train-worker.ts,
- * src-main/sweep/trial-process.ts), the preload bridge, and
+ * worker, the boundary worker and the sweep trial process (src-main/electron/main.ts,
+ * src-main/api/train-worker.ts, src-main/api/boundary-worker.ts, src-main/sweep/trial-process.ts), the preload bridge, and
  * the Svelte renderer. `layerlab ui` serves the same built renderer (out/renderer) in a
  * browser. The CLI never needs this build: it runs the TypeScript sources through tsx.
  */
@@ -19,6 +19,7 @@ export default defineConfig({
         input: {
           index: resolve(root, 'src-main/electron/main.ts'),
           'train-worker': resolve(root, 'src-main/api/train-worker.ts'),
+          'boundary-worker': resolve(root, 'src-main/api/boundary-worker.ts'),
           'trial-process': resolve(root, 'src-main/sweep/trial-process.ts'),
         },
       },

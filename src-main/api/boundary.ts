@@ -66,19 +66,27 @@ export function boundsOf(...sets: (Matrix | null)[]): Bounds {
   return { x0: x0 - px, x1: x1 + px, y0: y0 - py, y1: y1 + py };
 }
 
-/** The grid's cell centres as a (2, G·G) input matrix, preprocessed as the network expects. */
-export function gridInputs(grid: number, bounds: Bounds, preprocessing: Preprocessing, precision: Precision = 'float64'): Matrix {
-  const n = grid * grid;
+/**
+ * The grid's cell centres as a (2, G·G) input matrix, preprocessed as the network expects;
+ * given `rows` [first, end), only those rows' cells, (2, (end − first)·G): the part of the
+ * grid one boundary worker computes (boundary-pool.ts).
+ */
+export function gridInputs(grid: number, bounds: Bounds, preprocessing: Preprocessing, precision: Precision = 'float64', rows: readonly [number, number] = [0, grid]): Matrix {
+  const [first, end] = rows;
+  if (!(Number.isInteger(first) && Number.isInteger(end) && first >= 0 && first < end && end <= grid)) {
+    throw new Error(`grid rows must be a range [first, end) within 0…${grid}; got [${first}, ${end})`);
+  }
+  const n = (end - first) * grid;
   const X = Matrix.zeros(2, n, precision);
   const sx = (bounds.x1 - bounds.x0) / grid, sy = (bounds.y1 - bounds.y0) / grid;
   const std = preprocessing.standardize;
   const [mx, my] = std ? std.mean : [0, 0];
   const [dx, dy] = std ? std.std : [1, 1];
   const data = X.data;
-  for (let i = 0; i < grid; i++) {
+  for (let i = first; i < end; i++) {
     const y = ((bounds.y1 - (i + 0.5) * sy) * preprocessing.scale - my) / dy;
     for (let j = 0; j < grid; j++) {
-      const k = i * grid + j;
+      const k = (i - first) * grid + j;
       data[k] = ((bounds.x0 + (j + 0.5) * sx) * preprocessing.scale - mx) / dx;
       data[n + k] = y;
     }
@@ -90,16 +98,16 @@ export function gridInputs(grid: number, bounds: Bounds, preprocessing: Preproce
 const gridCache = new Map<string, Matrix>();
 const GRID_CACHE_SIZE = 8;
 
-/** The float32 grid inputs for these settings, from the cache when they were built before. */
-export function cachedGridInputs(grid: number, bounds: Bounds, preprocessing: Preprocessing): Matrix {
+/** The float32 grid inputs for these settings (all rows, or `rows`), from the cache when they were built before. */
+export function cachedGridInputs(grid: number, bounds: Bounds, preprocessing: Preprocessing, rows: readonly [number, number] = [0, grid]): Matrix {
   const std = preprocessing.standardize;
-  const key = JSON.stringify([grid, bounds.x0, bounds.x1, bounds.y0, bounds.y1, preprocessing.scale, std?.mean ?? null, std?.std ?? null]);
+  const key = JSON.stringify([grid, bounds.x0, bounds.x1, bounds.y0, bounds.y1, preprocessing.scale, std?.mean ?? null, std?.std ?? null, rows[0], rows[1]]);
   let X = gridCache.get(key);
   if (X) {
     // Most recently used last, so the oldest goes first.
     gridCache.delete(key);
   } else {
-    X = gridInputs(grid, bounds, preprocessing, 'float32');
+    X = gridInputs(grid, bounds, preprocessing, 'float32', rows);
     if (gridCache.size >= GRID_CACHE_SIZE) gridCache.delete(gridCache.keys().next().value!);
   }
   gridCache.set(key, X);
@@ -188,25 +196,30 @@ export function pointSet(raw: Matrix, Y: Matrix, predictedAll?: Int32Array): Poi
   return { count: pick.length, xy, label, predicted };
 }
 
-export interface Evaluated {
-  grid: GridValues;
+/** The data points of a prepared experiment drawn over its boundary, and its confusion matrix. */
+export interface EvaluatedPoints {
+  /** The data's extent with a margin: the region the grid covers. */
+  bounds: Bounds;
   train: PointSet;
   test: PointSet | null;
   confusion: number[][];
   confusionSet: 'train' | 'test';
 }
 
+export interface Evaluated extends EvaluatedPoints {
+  grid: GridValues;
+}
+
 /**
- * Boundary, points and confusion matrix of a network on a prepared experiment's data. The
- * points' predicted classes come from the network itself (float64, as the metrics were
- * computed), once per set; the grid from its float32 copy.
+ * The points, their extent and the confusion matrix of a network on a prepared
+ * experiment's data. The points' predicted classes come from the network itself (float64,
+ * as the metrics were computed), once per set.
  */
-export function evaluateBoundary(prepared: PreparedExperiment, network: Network, grid = DEFAULT_GRID): Evaluated {
+export function evaluatePoints(prepared: PreparedExperiment, network: Network): EvaluatedPoints {
   const { data, preprocessing } = prepared;
   const rawTrain = rawInputs(data.X, preprocessing);
   const rawTest = data.Xtest ? rawInputs(data.Xtest, preprocessing) : null;
   const bounds = boundsOf(rawTrain, rawTest);
-  const values = boundaryGrid(network, grid, bounds, preprocessing);
   const trainPredicted = predictedClasses(network.predict(data.X));
   const testPredicted = data.Xtest && data.Ytest ? predictedClasses(network.predict(data.Xtest)) : null;
   const train = pointSet(rawTrain, data.Y, trainPredicted);
@@ -214,5 +227,15 @@ export function evaluateBoundary(prepared: PreparedExperiment, network: Network,
   const useTest = testPredicted !== null;
   const classes = prepared.classes ?? 2;
   const confusion = confusionMatrix(useTest ? testPredicted : trainPredicted, targetClasses(useTest ? data.Ytest! : data.Y), classes);
-  return { grid: values, train, test, confusion, confusionSet: useTest ? 'test' : 'train' };
+  return { bounds, train, test, confusion, confusionSet: useTest ? 'test' : 'train' };
+}
+
+/**
+ * Boundary, points and confusion matrix of a network on a prepared experiment's data, all
+ * in this thread: the grid from the network's float32 copy (see evaluatePoints for the
+ * rest). The API process draws its grids in the boundary workers instead (boundary-pool.ts).
+ */
+export function evaluateBoundary(prepared: PreparedExperiment, network: Network, grid = DEFAULT_GRID): Evaluated {
+  const points = evaluatePoints(prepared, network);
+  return { ...points, grid: boundaryGrid(network, grid, points.bounds, prepared.preprocessing) };
 }

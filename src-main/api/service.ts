@@ -19,7 +19,8 @@ import { modelFromJson } from '../../src-core/model-file';
 import { Network } from '../../src-core/network';
 import { filesRelativeTo } from '../data/files';
 import { type RunStore, StoreError } from '../store';
-import { DEFAULT_GRID, boundsOf, evaluateBoundary, pointSet } from './boundary';
+import { DEFAULT_GRID, boundsOf, evaluatePoints, pointSet } from './boundary';
+import { BoundaryPool } from './boundary-pool';
 import { checkpointMatrices, loadCheckpoints } from './checkpoints';
 import { type EventSink, EventHub, type Subscriber } from './events';
 import { EXPORTERS, exportFileName } from './exports';
@@ -39,6 +40,10 @@ export interface ApiOptions {
   transport: ServerInfo['transport'];
   /** The training worker's module (see trainer.ts). */
   workerUrl?: URL;
+  /** The boundary workers' module (see boundary-pool.ts). */
+  boundaryWorkerUrl?: URL;
+  /** Boundary worker threads (default min(2, cores)). */
+  boundaryWorkers?: number;
   /** Runs trained at once. */
   concurrency?: number;
   batchMs?: number;
@@ -78,6 +83,8 @@ export class LayerlabApi {
   readonly files: FileAccess;
   readonly store: RunStore;
   readonly settings: SettingsService;
+  /** Where runs.boundary computes its grids: worker threads, not this one. */
+  readonly boundaries: BoundaryPool;
   private readonly prepared = new Map<string, Promise<PreparedExperiment>>();
   private readonly handlers: Handlers;
   /** When this process last edited each run (tags, notes, name, deletion). */
@@ -102,6 +109,7 @@ export class LayerlabApi {
       baseDir: options.baseDir ?? process.cwd(),
     });
     this.settings = new SettingsService(options.store, options.settings ?? {}, () => this.busy());
+    this.boundaries = new BoundaryPool({ workerUrl: options.boundaryWorkerUrl, workers: options.boundaryWorkers });
     this.handlers = this.makeHandlers();
   }
 
@@ -115,7 +123,7 @@ export class LayerlabApi {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.trainer.close(), this.sweeps.close()]);
+    await Promise.all([this.trainer.close(), this.sweeps.close(), this.boundaries.close()]);
   }
 
   /** Checks and runs one request message. */
@@ -224,7 +232,9 @@ export class LayerlabApi {
           if (!weights) throw new ApiError('conflict', `run ${id} has no final weights yet (status ${run.status})`);
           network = modelFromJson(JSON.parse(new TextDecoder().decode(weights.bytes)), `the weights of run ${id}`).network;
         }
-        const e = evaluateBoundary(prepared, network, grid ?? DEFAULT_GRID);
+        // The points (a few hundred predictions) here; the grid in the boundary workers.
+        const e = evaluatePoints(prepared, network);
+        const g = await this.boundaries.grid({ key: `${id}@${at ?? 'final'}`, network, grid: grid ?? DEFAULT_GRID, bounds: e.bounds, preprocessing: prepared.preprocessing });
         const points = (p: ReturnType<typeof pointSet>) => ({
           count: p.count,
           xy: float32ToBase64(p.xy),
@@ -232,7 +242,7 @@ export class LayerlabApi {
           predicted: p.predicted ? bytesToBase64(p.predicted) : undefined,
         });
         return {
-          boundary: { grid: e.grid.grid, bounds: e.grid.bounds, classes: e.grid.classes, probs: float32ToBase64(e.grid.probs), step: at },
+          boundary: { grid: g.grid, bounds: g.bounds, classes: g.classes, probs: float32ToBase64(g.probs), step: at },
           train: points(e.train),
           test: e.test ? points(e.test) : null,
           confusion: e.confusion,

@@ -66,6 +66,7 @@ async function start(): Promise<void> {
         store,
         transport: 'ipc',
         workerUrl: new URL('./train-worker.js', import.meta.url),
+        boundaryWorkerUrl: new URL('./boundary-worker.js', import.meta.url),
         // Sweep trials run in Electron utility processes (the bundled trial-process.ts).
         // (Electron's ForkOptions types stdio more narrowly than the engine's structural type.)
         trialHosts: utilityHosts(utilityProcess as unknown as UtilityProcessLike, { entry: join(here, 'trial-process.js') }),

@@ -76,6 +76,22 @@ describe('the boundary grid', () => {
     expect(X.data[16 + 3 * 4 + 2]).toBeCloseTo((0.5 * 2 + 1) / 4, 6);
   });
 
+  it('builds a band of rows as the same cells of the whole grid, and refuses bands outside it', () => {
+    const std = { scale: 2, standardize: { mean: [1, -1], std: [2, 4] } } as unknown as Preprocessing;
+    const whole = gridInputs(9, bounds, std, 'float32');
+    const band = gridInputs(9, bounds, std, 'float32', [3, 7]);
+    expect([band.rows, band.cols]).toEqual([2, 36]);
+    for (let k = 0; k < 36; k++) {
+      expect(band.data[k]).toBe(whole.data[27 + k]);
+      expect(band.data[36 + k]).toBe(whole.data[81 + 27 + k]);
+    }
+    // Cell (3, 0) of the band's first row: x = −4 + 0.5·8/9, y = 5 − 3.5·8/9.
+    expect(band.data[0]).toBeCloseTo(((-4 + (0.5 * 8) / 9) * 2 - 1) / 2, 6);
+    expect(band.data[36]).toBeCloseTo(((5 - (3.5 * 8) / 9) * 2 + 1) / 4, 6);
+    expect(() => gridInputs(9, bounds, std, 'float32', [5, 5])).toThrow('grid rows must be a range [first, end) within 0…9; got [5, 5)');
+    expect(() => gridInputs(9, bounds, std, 'float32', [0, 10])).toThrow('got [0, 10)');
+  });
+
   it('builds the grid inputs once per grid, extent and preprocessing', () => {
     const a = cachedGridInputs(50, bounds, plain);
     expect(cachedGridInputs(50, { ...bounds }, plain)).toBe(a);
