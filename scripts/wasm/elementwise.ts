@@ -71,6 +71,7 @@
  * either is accurate enough there); every error-free step stays plain arithmetic.
  */
 import type { Variant } from './build';
+import { SCRATCH_A } from './gemm';
 
 // ---------------------------------------------------------------------------
 // WAT text helpers.
@@ -592,9 +593,9 @@ const suffix = (lanes: Lanes) => `_${lanes.t}`;
 
 /**
  * A way to compute a function on the lanes whose |x| is in its domain (`when`, a
- * lane mask). Domains are disjoint; the last path, without one, takes the lanes
- * no other path takes (NaN included). `shortcut`: a cheaper way that gives the
- * same results, for passes whose lanes all pass its own test.
+ * lane mask). The last path, without one, takes the lanes the other does not
+ * (NaN included). `shortcut`: a cheaper way that gives the same results, for
+ * vectors whose lanes all pass its own test.
  */
 interface Path {
   when?: (fn: Fn, ax: string) => string;
@@ -606,74 +607,17 @@ interface Path {
  * out[i] = g(in[i]), two vectors per pass, their code interleaved: each is one
  * long dependency chain, and the processor overlaps two.
  *
- * With several paths, a lane's result depends only on its own value, never on its
- * neighbours: results must not change with how a batch is split. A pass whose
- * four lanes are all in one special path's domain takes it for both vectors;
- * otherwise each vector on its own takes a special path if all its lanes are in
- * its domain, the general path if none is in any, and else the general path
- * with each special path's results selected in for its lanes. (Measured on the
- * planar net's hidden values: the fast path saves ~25% once the net has trained,
- * and the branches cost ~25% on a fresh net, whose values all take the general
- * path: V8 compiles it ~20% slower inside an if, even one always taken. Two
- * sweeps, each loop holding one path and no branch around it, were slower still.)
+ * With two paths (tanh_f64: |x| ≥ 1, and the rest), a lane's result depends only
+ * on its own value, never on its neighbours: results must not change with how a
+ * batch is split. A sweep over the input first looks for a lane in the special
+ * path's domain; with none (a fresh net's hidden values) a loop with no branch in
+ * it runs the general path (V8 compiles a path ~20% slower inside an if); else the
+ * compacted passes below give each lane its own path's result.
  */
 function unary(variant: Variant, lanes: Lanes, name: string, paths: Path[]): string {
   const fn = new Fn(variant);
   const is64 = lanes.t === 'f64';
   const absMask = is64 ? fn.i64(ABS_64) : fn.i32(ABS_32);
-  const allTrue = is64 ? 'i64x2.all_true' : 'i32x4.all_true';
-  const indent = (lines: string[]) => lines.map((line) => `    ${line}`);
-  const ifThen = (condition: string, then: string[], otherwise?: string[]) =>
-    otherwise
-      ? [`(if ${condition}`, '  (then', ...indent(then), '  )', '  (else', ...indent(otherwise), '  ))']
-      : [`(if ${condition}`, '  (then', ...indent(then), '  ))'];
-  const step: Step = (count, load) => {
-    const all = Array.from({ length: count }, (_, i) => i);
-    const head = all.map((i) => new Block(fn, blockSuffix(i)));
-    const xs = head.map((b, i) => b.let('x', load('in', i)));
-    const axs = head.map((b, i) => (paths.length > 1 ? b.let('ax', and(xs[i], absMask)) : and(xs[i], absMask)));
-    const results = all.map((i) => fn.local(`result${blockSuffix(i)}`));
-    const special = paths.filter((p) => p.when !== undefined);
-    // Each vector's lane mask for each special path.
-    const masks = special.map((p, k) => head.map((b, i) => b.let(`in_path${k}`, p.when!(fn, axs[i]))));
-    /** Path p for vectors `which`, into their results (selected by `mask` lane by lane if given). */
-    const compute = (p: Path, which: number[], mask?: (i: number) => string): string[] => {
-      const blocks = which.map((i) => new Block(fn, blockSuffix(i)));
-      const values = blocks.map((b, j) => p.g(b, xs[which[j]], axs[which[j]]));
-      blocks.forEach((b, j) => {
-        const i = which[j];
-        b.stmts.push(`(local.set $${results[i]} ${mask ? select(values[j], get(results[i]), mask(i)) : values[j]})`);
-      });
-      const body = interleave(blocks);
-      if (!p.shortcut || mask) return body;
-      const cut = p.shortcut;
-      return ifThen(`(${allTrue} ${which.map((i) => cut.when!(fn, axs[i])).reduce(and)})`, compute({ g: cut.g }, which), body);
-    };
-    const general = paths[paths.length - 1];
-    /** Vectors `which`: a special path if all their lanes are in its domain, else the general path if none is in any, else lane by lane. */
-    const choose = (which: number[], k: number): string[] => {
-      if (k < special.length) {
-        return ifThen(`(${allTrue} ${which.map((i) => masks[k][i]).reduce(and)})`, compute(special[k], which), choose(which, k + 1));
-      }
-      if (which.length > 1) return which.flatMap((i) => choose([i], 0));
-      const [i] = which;
-      const anySpecial = `(v128.any_true ${masks.map((m) => m[i]).reduce(or)})`;
-      return ifThen(`(i32.eqz ${anySpecial})`, compute(general, which), [
-        ...compute(general, which),
-        ...special.flatMap((p, k) => ifThen(`(v128.any_true ${masks[k][i]})`, compute(p, which, (j) => masks[k][j]))),
-      ]);
-    };
-    const stmts = special.length === 0 ? compute(paths[0], all) : choose(all, 0);
-    return { stmts: [...interleave(head), ...stmts], stores: results.map((r, i): [string, number, string] => ['out', i, get(r)]) };
-  };
-  const params = '(param $in i32) (param $out i32) (param $n i32)';
-  if (paths.length === 1) return fn.render(name + suffix(lanes), params, '', streamLoop(fn, lanes, ['in', 'out'], step, 2));
-  // One special path: a sweep over the input first finds whether no lane, or every
-  // lane, is in its domain, and then runs a loop with no branch in it (V8 compiles
-  // a path ~20% slower inside an if); mixed arrays take the loop above. The sweep
-  // stops at the first vector that shows both kinds of lane.
-  if (paths.length !== 2 || paths[0].when === undefined) throw new Error('unary: one special path, then the general one');
-  const [special, general] = paths;
   const only = (p: Path): Step => (count, load) => {
     const all = Array.from({ length: count }, (_, i) => i);
     const blocks = all.map((i) => new Block(fn, blockSuffix(i)));
@@ -683,30 +627,29 @@ function unary(variant: Variant, lanes: Lanes, name: string, paths: Path[]): str
     blocks.forEach((b, i) => b.stmts.push(`(local.set $${results[i]} ${values[i]})`));
     return { stmts: interleave(blocks), stores: results.map((r, i): [string, number, string] => ['out', i, get(r)]) };
   };
-  for (const [local, type] of [['scan', 'i32'], ['left', 'i32'], ['any', 'v128'], ['every', 'v128'], ['in_domain', 'v128']]) fn.local(local, type);
-  const inDomain = (v: string) => `(local.set $in_domain ${special.when!(fn, and(v, absMask))})`;
-  const note = ['(local.set $any (v128.or (local.get $any) (local.get $in_domain)))', '(local.set $every (v128.and (local.get $every) (local.get $in_domain)))'];
+  const params = '(param $in i32) (param $out i32) (param $n i32)';
+  if (paths.length === 1) return fn.render(name + suffix(lanes), params, '', streamLoop(fn, lanes, ['in', 'out'], only(paths[0]), 2));
+  if (paths.length !== 2 || paths[0].when === undefined) throw new Error('unary: one special path, then the general one');
+  const [special, general] = paths;
+  for (const [local, type] of [['scan', 'i32'], ['left', 'i32'], ['any', 'v128']]) fn.local(local, type);
+  const note = (v: string) => `(local.set $any (v128.or (local.get $any) ${special.when!(fn, and(v, absMask))}))`;
   const scan = [
     '(block $scan_done',
     `(local.set $scan ${get('in')})`,
     `(local.set $left ${get('n')})`,
     '(local.set $any (v128.const i64x2 0 0))',
-    '(local.set $every (v128.const i64x2 -1 -1))',
     '(block $scan_vectors_done',
     '  (loop $scan_vectors',
     `    (br_if $scan_vectors_done (i32.lt_s ${get('left')} (i32.const ${lanes.width})))`,
-    `    ${inDomain(`(v128.load ${get('scan')})`)}`,
-    ...note.map((st) => `    ${st}`),
+    `    ${note(`(v128.load ${get('scan')})`)}`,
     `    (local.set $scan (i32.add ${get('scan')} (i32.const 16)))`,
     `    (local.set $left (i32.sub ${get('left')} (i32.const ${lanes.width})))`,
-    // Lanes seen on both sides: mixed, no need to look further.
-    `    (br_if $scan_done (i32.and (v128.any_true (local.get $any)) (i32.eqz (${allTrue} (local.get $every)))))`,
+    `    (br_if $scan_done (v128.any_true (local.get $any)))`,
     '    (br $scan_vectors)))',
     '(block $scan_singles_done',
     '  (loop $scan_singles',
     `    (br_if $scan_singles_done (i32.le_s ${get('left')} (i32.const 0)))`,
-    `    ${inDomain(`(${lanes.v}.splat (${lanes.t}.load ${get('scan')}))`)}`,
-    ...note.map((st) => `    ${st}`),
+    `    ${note(`(${lanes.v}.splat (${lanes.t}.load ${get('scan')}))`)}`,
     `    (local.set $scan (i32.add ${get('scan')} (i32.const ${lanes.bytes})))`,
     `    (local.set $left (i32.sub ${get('left')} (i32.const 1)))`,
     '    (br $scan_singles)))',
@@ -714,13 +657,117 @@ function unary(variant: Variant, lanes: Lanes, name: string, paths: Path[]): str
   ];
   const body = [
     ...scan,
-    ...ifThen(
-      '(i32.eqz (v128.any_true (local.get $any)))',
-      streamLoop(fn, lanes, ['in', 'out'], only(general), 2, 'general_'),
-      ifThen(`(${allTrue} (local.get $every))`, streamLoop(fn, lanes, ['in', 'out'], only(special), 2, 'special_'), streamLoop(fn, lanes, ['in', 'out'], step, 2)),
-    ),
+    '(if (i32.eqz (v128.any_true (local.get $any)))',
+    '  (then',
+    ...streamLoop(fn, lanes, ['in', 'out'], only(general), 2, 'general_').map((line) => `    ${line}`),
+    '  )',
+    '  (else',
+    ...compacted(fn, lanes, special, general).map((line) => `    ${line}`),
+    '  ))',
   ];
   return fn.render(name + suffix(lanes), params, '', body);
+}
+
+/** Values per chunk of a compacted pass, and where its list of general lanes goes (the GEMM's scratch, free between calls). */
+const CHUNK = 1024;
+const LIST = SCRATCH_A;
+
+/**
+ * Arrays that mix both kinds of lane, in chunks of CHUNK values: a first pass
+ * computes the special path for every lane (the cheap one: tanh's |x| ≥ 1), stores
+ * it where its lane is in the domain and the input value elsewhere, and lists the
+ * byte offsets of the other lanes; a second pass gathers those, two by two, into
+ * vectors for the general path and scatters the results. Each lane still gets its
+ * own path's result, whatever its neighbours. (Computing both paths for every
+ * vector with a lane of each kind, as before, cost the trained planar net's hidden
+ * layer, 6% of |z| < 1 in random places, 3.3 ns a value; see docs/kernels.md.)
+ * The pass over the list reads the input, never what the first pass stored, so
+ * the output may be the input.
+ */
+function compacted(fn: Fn, lanes: Lanes, special: Path, general: Path): string[] {
+  if (lanes.t !== 'f64') throw new Error('compacted: float64 only');
+  const absMask = fn.i64(ABS_64);
+  for (const [local, type] of [['chunk', 'i32'], ['off', 'i32'], ['end', 'i32'], ['list', 'i32'], ['o0', 'i32'], ['o1', 'i32'], ['o2', 'i32'], ['o3', 'i32']]) fn.local(local, type);
+  /** Phase one on `count` vectors at byte offsets off + 16·i (or one value, splatted). */
+  const first = (count: number, single: boolean): string[] => {
+    const blocks = Array.from({ length: count }, (_, i) => new Block(fn, `_a${i}`));
+    const xs = blocks.map((b, i) => b.let('x', single ? `(f64x2.splat (f64.load (i32.add ${get('in')} ${get('off')})))` : `(v128.load offset=${16 * i} (i32.add ${get('in')} ${get('off')}))`));
+    const axs = blocks.map((b, i) => b.let('ax', and(xs[i], absMask)));
+    const ins = blocks.map((b, i) => b.let('in_path', special.when!(fn, axs[i])));
+    const values = blocks.map((b, i) => special.g(b, xs[i], axs[i]));
+    const results = blocks.map((b, i) => b.let('result', select(values[i], xs[i], ins[i])));
+    const stmts = interleave(blocks);
+    const note = (i: number, lane: number) => [
+      `(i32.store ${get('list')} (i32.add ${get('off')} (i32.const ${16 * i + 8 * lane})))`,
+      `(local.set $list (i32.add ${get('list')} (i32.add (i32.const 4) (i32.shl (i32.wrap_i64 (i64x2.extract_lane ${lane} ${ins[i]})) (i32.const 2)))))`,
+    ];
+    if (single) return [...stmts, `(f64.store (i32.add ${get('out')} ${get('off')}) (f64x2.extract_lane 0 ${results[0]}))`, ...note(0, 0)];
+    const full = [
+      ...stmts,
+      ...results.map((r, i) => `(v128.store offset=${16 * i} (i32.add ${get('out')} ${get('off')}) ${r})`),
+      ...blocks.flatMap((_, i) => [...note(i, 0), ...note(i, 1)]),
+    ];
+    // Passes whose lanes all take the special path's shortcut (tanh: ±1) skip it.
+    const cut = special.shortcut;
+    if (!cut) return full;
+    const head = blocks.flatMap((b) => b.stmts.slice(0, 2));
+    blocks.forEach((b) => b.stmts.splice(0, 2));
+    const rest = [
+      ...interleave(blocks),
+      ...results.map((r, i) => `(v128.store offset=${16 * i} (i32.add ${get('out')} ${get('off')}) ${r})`),
+      ...blocks.flatMap((_, i) => [...note(i, 0), ...note(i, 1)]),
+    ];
+    const shortcut = blocks.map((b, i) => `(v128.store offset=${16 * i} (i32.add ${get('out')} ${get('off')}) ${cut.g(b, xs[i], axs[i])})`);
+    return [
+      ...head,
+      `(if (i64x2.all_true ${axs.map((ax) => cut.when!(fn, ax)).reduce(and)})`,
+      '  (then',
+      ...shortcut.map((line) => `    ${line}`),
+      '  )',
+      '  (else',
+      ...rest.map((line) => `    ${line}`),
+      '  ))',
+    ];
+  };
+  /** Phase two on `count` listed values (1, 2 or 4), offsets in o0…o3. */
+  const second = (count: number): string[] => {
+    const vectors = Math.ceil(count / 2);
+    const blocks = Array.from({ length: vectors }, (_, i) => new Block(fn, `_b${i}`));
+    const load = (j: number) => `(f64.load (i32.add ${get('in')} ${get(`o${j}`)}))`;
+    const xs = blocks.map((b, i) =>
+      b.let('x', count === 1 ? `(f64x2.splat ${load(0)})` : `(f64x2.replace_lane 1 (f64x2.splat ${load(2 * i)}) ${load(2 * i + 1)})`),
+    );
+    const values = blocks.map((b, i) => general.g(b, xs[i], and(xs[i], absMask)));
+    const results = blocks.map((b, i) => b.let('result', values[i]));
+    const reads = Array.from({ length: count }, (_, j) => `(local.set $o${j} (i32.load offset=${4 * j} ${get('list')}))`);
+    const stores = Array.from({ length: count }, (_, j) => `(f64.store (i32.add ${get('out')} ${get(`o${j}`)}) (f64x2.extract_lane ${j % 2} ${results[j >> 1]}))`);
+    return [...reads, ...interleave(blocks), ...stores, `(local.set $list (i32.add ${get('list')} (i32.const ${4 * count})))`];
+  };
+  const loop = (name: string, condition: string, body: string[]) => [
+    `(block $${name}_done`,
+    `  (loop $${name}`,
+    `    (br_if $${name}_done ${condition})`,
+    ...body.map((line) => `    ${line}`),
+    `    (br $${name})))`,
+  ];
+  const bytes = `(i32.shl ${get('chunk')} (i32.const 3))`;
+  return loop('chunks', `(i32.le_s ${get('n')} (i32.const 0))`, [
+    `(local.set $chunk (select (i32.const ${CHUNK}) ${get('n')} (i32.gt_s ${get('n')} (i32.const ${CHUNK}))))`,
+    `(local.set $list (i32.const ${LIST}))`,
+    '(local.set $off (i32.const 0))',
+    `(local.set $end ${bytes})`,
+    ...loop('first_pairs', `(i32.gt_s (i32.add ${get('off')} (i32.const 32)) ${get('end')})`, [...first(2, false), `(local.set $off (i32.add ${get('off')} (i32.const 32)))`]),
+    ...loop('first_vectors', `(i32.gt_s (i32.add ${get('off')} (i32.const 16)) ${get('end')})`, [...first(1, false), `(local.set $off (i32.add ${get('off')} (i32.const 16)))`]),
+    ...loop('first_singles', `(i32.ge_s ${get('off')} ${get('end')})`, [...first(1, true), `(local.set $off (i32.add ${get('off')} (i32.const 8)))`]),
+    `(local.set $end ${get('list')})`,
+    `(local.set $list (i32.const ${LIST}))`,
+    ...loop('second_quads', `(i32.gt_s (i32.add ${get('list')} (i32.const 16)) ${get('end')})`, second(4)),
+    ...loop('second_pairs', `(i32.gt_s (i32.add ${get('list')} (i32.const 8)) ${get('end')})`, second(2)),
+    ...loop('second_singles', `(i32.ge_s ${get('list')} ${get('end')})`, second(1)),
+    `(local.set $in (i32.add ${get('in')} ${bytes}))`,
+    `(local.set $out (i32.add ${get('out')} ${bytes}))`,
+    `(local.set $n (i32.sub ${get('n')} ${get('chunk')}))`,
+  ]);
 }
 
 function relu(variant: Variant, lanes: Lanes): string {

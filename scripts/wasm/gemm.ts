@@ -64,9 +64,11 @@ const PACK_B_MIN = Number(process.env.PACK_B_MIN ?? 4096);
 
 /**
  * The packed blocks of op(A) and B live at the start of memory; the loader
- * allocates matrices from HEAP_BASE on (exported as `heap_base`).
+ * allocates matrices from HEAP_BASE on (exported as `heap_base`). The elementwise
+ * kernels use the start of it too (elementwise.ts, `compacted`): no two kernels run
+ * at once.
  */
-const SCRATCH_A = 64;
+export const SCRATCH_A = 64;
 const SCRATCH_B = SCRATCH_A + Math.max(MC * KC.f64 * 8, MC * KC.f32 * 4);
 const SCRATCH_END = SCRATCH_B + Math.max(KC.f64 * NC * 8, KC.f32 * NC * 4) + (NC / 4) * STRIP_PAD;
 const HEAP_BASE = Math.ceil(SCRATCH_END / 65536) * 65536;

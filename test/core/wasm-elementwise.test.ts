@@ -503,6 +503,9 @@ describe.each(VARIANTS)('%s elementwise kernels', (variant) => {
               const shifted = run(p, [z.slice(shift)], z.length - shift, 0, ([zp], out) => f(zp, out, z.length - shift));
               expectSame(shifted, whole.slice(shift), `${name}_${p.t} shifted by ${shift}`);
             }
+            // In place, over several of tanh_f64's compacted chunks (1024 values) and a part of one.
+            const inPlace = run(p, [z.slice(3)], z.length - 3, 0, ([zp], out) => f(zp, out, z.length - 3), 0);
+            expectSame(inPlace, whole.slice(3), `${name}_${p.t} in place, shifted by 3`);
             // Arrays all of one kind (tanh_f64 then runs a loop with a single path).
             for (const [from, to] of [[0, 1024], [1024, 2048], [0, 1], [1024, 1027]]) {
               const part = run(p, [z.slice(from, to)], to - from, 0, ([zp], out) => f(zp, out, to - from));
