@@ -1,5 +1,5 @@
 /** Base64 of binary arrays (src-api/binary.ts), against Node's own Buffer as the reference. */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { base64ToBytes, base64ToFloat32, bytesToBase64, float32ToBase64 } from '../../src-api/binary';
 
 describe('base64', () => {
@@ -28,5 +28,52 @@ describe('base64', () => {
     expect(() => base64ToBytes('ab d')).toThrow('invalid base64 character at 2');
     expect(() => base64ToBytes('a=bc')).toThrow('invalid base64 character at 1');
     expect(() => base64ToFloat32('AAA=')).toThrow('2 bytes are not whole float32 values');
+  });
+
+  describe('on a platform without a fast base64 of its own, or with a lenient one', () => {
+    type Binary = typeof import('../../src-api/binary');
+    const saved = { buffer: globalThis.Buffer, fromBase64: (Uint8Array as unknown as { fromBase64?: unknown }).fromBase64 };
+    afterEach(() => {
+      globalThis.Buffer = saved.buffer;
+      (Uint8Array as unknown as { fromBase64?: unknown }).fromBase64 = saved.fromBase64;
+      vi.resetModules();
+    });
+    /** The module loaded afresh while `setup` has changed the platform. */
+    async function load(setup: () => void): Promise<Binary> {
+      vi.resetModules();
+      setup();
+      try {
+        return await import('../../src-api/binary');
+      } finally {
+        globalThis.Buffer = saved.buffer;
+      }
+    }
+
+    it('encodes as Buffer does with its own loop (no Buffer, no toBase64)', async () => {
+      const plain = await load(() => {
+        // @ts-expect-error: a platform without Buffer, as the renderer before toBase64
+        delete globalThis.Buffer;
+      });
+      for (let n = 0; n < 40; n++) {
+        const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 97 + n * 13) & 255);
+        expect(plain.bytesToBase64(bytes)).toBe(Buffer.from(bytes).toString('base64'));
+      }
+      const grid = new Float32Array(40_000).map((_, i) => Math.sin(i) * 0.5 + 0.5);
+      expect(plain.float32ToBase64(grid)).toBe(Buffer.from(grid.buffer).toString('base64'));
+    });
+
+    it('uses a native decoder that skips what is not base64, but still refuses that text', async () => {
+      let used = 0;
+      const lenient = await load(() => {
+        // Like Uint8Array.fromBase64: whitespace skipped. Buffer also skips other characters.
+        (Uint8Array as unknown as { fromBase64: (t: string) => Uint8Array }).fromBase64 = (t) => (used++, new Uint8Array(Buffer.from(t, 'base64')));
+      });
+      const bytes = Uint8Array.from({ length: 300 }, (_, i) => (i * 31) & 255);
+      expect(lenient.base64ToBytes(Buffer.from(bytes).toString('base64'))).toEqual(bytes);
+      expect(used).toBe(1);
+      expect(() => lenient.base64ToBytes('ab d')).toThrow('invalid base64 character at 2');
+      expect(() => lenient.base64ToBytes('AB\nCDEFG')).toThrow('invalid base64 character at 2');
+      expect(() => lenient.base64ToBytes('ab$d')).toThrow('invalid base64 character at 2');
+    });
   });
 });
