@@ -95,3 +95,17 @@ export function base64ToFloat32(text: string): Float32Array {
   if (bytes.length % 4 !== 0) throw new Error(`${bytes.length} bytes are not whole float32 values`);
   return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
 }
+
+/** Base64 of a Float64Array (little-endian). */
+export function float64ToBase64(values: Float64Array): string {
+  return bytesToBase64(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+}
+
+/** The Float64Array of base64 text; throws when the byte count is not a multiple of 8. */
+export function base64ToFloat64(text: string): Float64Array {
+  const bytes = base64ToBytes(text);
+  if (bytes.length % 8 !== 0) throw new Error(`${bytes.length} bytes are not whole float64 values`);
+  // A copy when the bytes are not 8-aligned (a Float64Array needs them to be).
+  const aligned = bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
+  return new Float64Array(aligned.buffer, aligned.byteOffset, aligned.length / 8);
+}

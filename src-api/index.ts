@@ -10,5 +10,6 @@ export * from './methods';
 export * from './messages';
 export * from './client';
 export * from './binary';
+export * from './run-columns';
 export * from './config';
 export * from './settings';

@@ -18,6 +18,7 @@ import {
   IdSchema,
   PreviewSchema,
   RunDetailSchema,
+  RunColumnsSchema,
   RunListSortSchema,
   RunRowSchema,
   RunStatusSchema,
@@ -34,6 +35,20 @@ const ok = z.object({ ok: z.literal(true) });
 function method<P extends z.ZodType, R extends z.ZodType>(params: P, result: R) {
   return { params, result };
 }
+
+/** The parameters of runs.list and runs.table. */
+const listParams = z.strictObject({
+  since: z.number().optional(),
+  deleted: z.boolean().optional(),
+  offset: z.number().int().min(0).optional(),
+  limit: z.number().int().min(1).max(100_000).optional(),
+  sortBy: RunListSortSchema.optional(),
+  order: z.enum(['asc', 'desc']).optional(),
+  status: z.array(RunStatusSchema).max(20).optional(),
+  sweepId: IdSchema.optional(),
+  tag: text.min(1).optional(),
+  search: text.optional(),
+});
 
 export const API_METHODS = {
   /** Version, store and what this server can do. */
@@ -52,21 +67,13 @@ export const API_METHODS = {
    * optimizer), in the store, so that a page is a page of the sorted, filtered listing.
    * `total` is the number of runs the filters match, over all pages.
    */
-  'runs.list': method(
-    z.strictObject({
-      since: z.number().optional(),
-      deleted: z.boolean().optional(),
-      offset: z.number().int().min(0).optional(),
-      limit: z.number().int().min(1).max(100_000).optional(),
-      sortBy: RunListSortSchema.optional(),
-      order: z.enum(['asc', 'desc']).optional(),
-      status: z.array(RunStatusSchema).max(20).optional(),
-      sweepId: IdSchema.optional(),
-      tag: text.min(1).optional(),
-      search: text.optional(),
-    }),
-    z.object({ runs: z.array(RunRowSchema), now: z.number(), total: z.number().optional() }),
-  ),
+  'runs.list': method(listParams, z.object({ runs: z.array(RunRowSchema), now: z.number(), total: z.number().optional() })),
+  /**
+   * The same listing as runs.list, with the same parameters, as the runs table's columns
+   * (RunColumnsSchema): one array per field, shared fields as a dictionary, numbers as
+   * float64 base64. What the runs view reads; runs.list stays for callers that want rows.
+   */
+  'runs.table': method(listParams, z.object({ columns: RunColumnsSchema, now: z.number(), total: z.number().optional() })),
   'runs.get': method(z.strictObject({ id: IdSchema }), RunDetailSchema),
   /** A run's metric history; with `after`, only the points logged at later steps. */
   'runs.history': method(z.strictObject({ id: IdSchema, after: z.number().optional() }), HistorySchema),

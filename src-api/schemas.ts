@@ -10,6 +10,9 @@
  */
 import { z } from 'zod';
 import { GeneratorSourceSchema } from '../src-core/config';
+import { RUN_COLUMN_NUMBERS, type RunColumnNumber } from './run-columns';
+
+export { RUN_COLUMN_NUMBERS, type RunColumnNumber };
 
 /** Bounds of what a client may send; the transports refuse larger messages first. */
 export const API_LIMITS = {
@@ -120,6 +123,44 @@ export const RUN_LIST_SORT_KEYS = [
 ] as const;
 export const RunListSortSchema = z.enum(RUN_LIST_SORT_KEYS);
 export type RunListSort = z.infer<typeof RunListSortSchema>;
+
+/**
+ * What many runs share, in the runs table's columns (runs.table): one entry of its
+ * dictionary. The table's hyperparameters apart from the learning rate and steps, the
+ * status, the sweep and whether the run is deleted.
+ */
+export const RunSharedSchema = z.object({
+  status: RunStatusSchema,
+  sweepId: IdSchema.nullable(),
+  sweepName: z.string().nullable(),
+  data: z.string(),
+  hidden: z.array(z.number()),
+  activation: z.string(),
+  optimizer: z.string(),
+  unit: z.enum(['iteration', 'epoch']),
+  deleted: z.boolean(),
+});
+export type RunShared = z.infer<typeof RunSharedSchema>;
+
+/**
+ * The runs table as columns (runs.table): run i is `id[i]`, `name[i]`, `notes[i]`, the
+ * dictionary entry `shared.values[shared.codes[i]]`, and element i of each numeric column.
+ * Numbers travel as the base64 of little-endian float64 arrays of `count` elements (as
+ * decision-boundary grids do, see binary.ts), NaN where the row would say null (a metric
+ * never logged, NaN or infinite; a run not started). Tags are (row, tag) pairs, each
+ * run's in tag order. A fifth of the bytes of runs.list's rows, and no object per run on
+ * either side until the renderer makes its rows. docs/api.md, "The runs table's columns".
+ */
+export const RunColumnsSchema = z.object({
+  count: z.number().int().min(0),
+  id: z.array(IdSchema),
+  name: z.array(z.string()),
+  notes: z.array(z.string()),
+  shared: z.object({ values: z.array(RunSharedSchema), codes: z.array(z.number().int().min(0)) }),
+  numbers: z.object(Object.fromEntries(RUN_COLUMN_NUMBERS.map((k) => [k, z.string()])) as Record<RunColumnNumber, z.ZodString>),
+  tags: z.object({ rows: z.array(z.number().int().min(0)), tags: z.array(z.string()) }),
+});
+export type RunColumns = z.infer<typeof RunColumnsSchema>;
 
 /** How a run ended, from the store's summary. */
 export const RunSummarySchema = z.object({

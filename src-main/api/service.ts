@@ -26,7 +26,7 @@ import { type EventSink, EventHub, type Subscriber } from './events';
 import { EXPORTERS, exportFileName } from './exports';
 import { toRow } from './rows';
 import type { RawJson } from './raw-json';
-import { listRuns } from './runs-list';
+import { listRunColumns, listRuns } from './runs-list';
 import { Trainer } from './trainer';
 import { FileAccess, IMPORTS_DIR } from './file-access';
 import { inspectFile } from './imports';
@@ -179,6 +179,7 @@ export class LayerlabApi {
       }),
 
       'runs.list': (params) => listRuns(store, params, this.touched),
+      'runs.table': (params) => listRunColumns(store, params, this.touched),
 
       'runs.get': ({ id }) => {
         const run = store.getRun(id);

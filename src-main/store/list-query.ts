@@ -65,6 +65,35 @@ export const TABLE_ROW_JSON = `'{"id":' || json_quote(r.id) || ',"name":' || jso
   ',"hp":' || r.hp || ',"metrics":' || r.table_metrics ||
   ',"deleted":' || iif(r.deleted_at IS NULL, 'false', 'true') || '}'`;
 
+/**
+ * The columns of a columnar listing (RunStore.listRunColumns), one plain value per field:
+ * the runs' seq, id, name and notes; the fields many runs share, as one JSON array text
+ * (a dictionary key: status, sweep, data, hidden sizes, activation, optimizer, unit,
+ * deleted); then the numbers, in TABLE_NUMBERS order. Each value read costs about the
+ * same, whatever its type, so fewer values per run is what makes a listing fast.
+ */
+export const TABLE_COLUMNS = `r.seq, r.id, r.name, r.notes,
+  json_array(r.status, r.sweep_id, r.hp_data, r.hp_hidden, r.hp_activation, r.hp_optimizer, r.hp_unit, r.deleted_at IS NOT NULL),
+  r.created_at, r.started_at, coalesce(r.finished_at, r.updated_at) - r.started_at, r.hp_learning_rate, r.hp_steps,
+  r.tm_train_cost, r.tm_test_cost, r.tm_train_accuracy, r.tm_test_accuracy, r.tm_step`;
+
+/** The numeric columns of TABLE_COLUMNS, in order (from its sixth column). */
+export const TABLE_NUMBERS = [
+  'createdAt',
+  'startedAt',
+  'durationMs',
+  'learning_rate',
+  'steps',
+  'train_cost',
+  'test_cost',
+  'train_accuracy',
+  'test_accuracy',
+  'step',
+] as const;
+
+/** A row of TABLE_COLUMNS, read in raw (array) mode. */
+export type TableRow = [seq: number, id: string, name: string, notes: string, shared: string, ...numbers: (number | null)[]];
+
 /** A run from its row; its tags are added by the caller. */
 export function toSummary(row: SummaryRow): RunSummary {
   return {

@@ -154,6 +154,27 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(`UPDATE runs SET ${TABLE_METRICS_SQL}`);
     },
   },
+  {
+    version: 4,
+    description: "the table's unit and standard metrics as plain columns, for the columnar listing",
+    up(db) {
+      // A columnar listing (RunStore.listRunColumns) reads one plain value per field and
+      // run; taking these out of the hp and table_metrics JSON for each listing would cost
+      // more than reading everything else.
+      db.exec(`
+        ALTER TABLE runs ADD COLUMN hp_unit TEXT;
+        ALTER TABLE runs ADD COLUMN tm_train_cost REAL;
+        ALTER TABLE runs ADD COLUMN tm_test_cost REAL;
+        ALTER TABLE runs ADD COLUMN tm_train_accuracy REAL;
+        ALTER TABLE runs ADD COLUMN tm_test_accuracy REAL;
+        ALTER TABLE runs ADD COLUMN tm_step INTEGER;
+        UPDATE runs SET hp_unit = hp ->> '$.unit',
+          tm_train_cost = table_metrics ->> '$.train_cost', tm_test_cost = table_metrics ->> '$.test_cost',
+          tm_train_accuracy = table_metrics ->> '$.train_accuracy', tm_test_accuracy = table_metrics ->> '$.test_accuracy',
+          tm_step = table_metrics ->> '$.step';
+      `);
+    },
+  },
 ];
 
 /** The standard metrics whose latest values a run row keeps in `table_metrics`. */
@@ -176,6 +197,17 @@ export const TABLE_METRICS_SQL = `table_metrics = (
     'step', max(CASE WHEN k.key = 'train_cost' THEN m.step END))
   FROM latest_metrics m JOIN metric_keys k ON k.id = m.key
   WHERE m.run = runs.seq AND k.key IN (${TABLE_METRICS.map((k) => `'${k}'`).join(', ')}))`;
+
+/**
+ * The SQL assignments (inside an UPDATE of runs, beside TABLE_METRICS_SQL) that set the
+ * same values as plain columns (tm_*, schema 4), which the columnar listing reads.
+ */
+export const TABLE_METRIC_COLUMNS_SQL = [...TABLE_METRICS.map((k) => [`tm_${k}`, k, finiteValue] as const), ['tm_step', 'train_cost', 'm.step'] as const]
+  .map(
+    ([column, key, value]) =>
+      `${column} = (SELECT ${value} FROM latest_metrics m JOIN metric_keys k ON k.id = m.key WHERE m.run = runs.seq AND k.key = '${key}')`,
+  )
+  .join(',\n  ');
 
 /** The schema version this Layerlab writes. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

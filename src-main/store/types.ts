@@ -107,6 +107,44 @@ export interface RunTableRow {
   deleted: boolean;
 }
 
+/** What many runs of a columnar listing share: one entry of its dictionary. */
+export interface SharedFields {
+  status: RunStatus;
+  sweepId: string | null;
+  /** null when the run is in no sweep (or its sweep is gone). */
+  sweepName: string | null;
+  data: string;
+  hidden: number[];
+  activation: string;
+  optimizer: string;
+  unit: 'iteration' | 'epoch';
+  deleted: boolean;
+}
+
+/** The numbers of a columnar listing, one array per field (TABLE_NUMBERS in list-query.ts). */
+export type TableNumbers = Record<
+  'createdAt' | 'startedAt' | 'durationMs' | 'learning_rate' | 'steps' | 'train_cost' | 'test_cost' | 'train_accuracy' | 'test_accuracy' | 'step',
+  Float64Array
+>;
+
+/**
+ * Runs as the runs table shows them, one array per field (RunStore.listRunColumns): run i
+ * is `id[i]`, `name[i]`, …; the fields many runs share are a dictionary (`shared.values`,
+ * indexed by `shared.codes[i]`); numbers are Float64Arrays with NaN for null (a metric
+ * that was never logged, NaN or infinite; a run not started); tags are (row, tag) pairs.
+ * No object is made per run.
+ */
+export interface RunColumns {
+  count: number;
+  id: string[];
+  name: string[];
+  notes: string[];
+  shared: { values: SharedFields[]; codes: number[] };
+  numbers: TableNumbers;
+  /** `tags.tags[j]` is a tag of run `tags.rows[j]`; each run's tags in tag order. */
+  tags: { rows: number[]; tags: string[] };
+}
+
 /** Everything about one run except its metric history (see `RunStore.history`). */
 export interface RunDetail extends RunSummary {
   /** The hyperparameters of its config, as listings show them. */

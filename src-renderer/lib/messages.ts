@@ -7,6 +7,7 @@
  * (lib/full-check.ts).
  */
 import type { MethodName } from '../../src-api/methods';
+import { RUN_COLUMN_NUMBERS } from '../../src-api/run-columns';
 import type { RunStatus } from '../../src-api/schemas';
 import { type Shape, array, boolean, literal, nullable, number, object, oneOf, optional, record, string, union, unknown } from './shape';
 
@@ -54,6 +55,28 @@ export const RunRow = object({
   hp: Hyperparams,
   metrics: object({ train_cost: Metric, test_cost: Metric, train_accuracy: Metric, test_accuracy: Metric, step: nullable(number) }),
   deleted: boolean,
+});
+
+/** runs.table's answer: the runs table as columns (src-api's RunColumnsSchema). */
+const RunShared = object({
+  status: RunStatus,
+  sweepId: nullable(string),
+  sweepName: nullable(string),
+  data: string,
+  hidden: array(number),
+  activation: string,
+  optimizer: string,
+  unit: Unit,
+  deleted: boolean,
+});
+const RunColumns = object({
+  count: number,
+  id: array(string),
+  name: array(string),
+  notes: array(string),
+  shared: object({ values: array(RunShared), codes: array(number) }),
+  numbers: object(Object.fromEntries(RUN_COLUMN_NUMBERS.map((k) => [k, string]))),
+  tags: object({ rows: array(number), tags: array(string) }),
 });
 
 const RunDetail = RunRow.extend({
@@ -137,6 +160,7 @@ export const Response = union([
 export const LIGHT_RESULTS: Partial<Record<MethodName, Shape>> = {
   // `total` is optional: newer servers count the runs a filtered listing matches.
   'runs.list': object({ runs: array(RunRow), now: number, total: optional(number) }),
+  'runs.table': object({ columns: RunColumns, now: number, total: optional(number) }),
   'runs.get': RunDetail,
   'runs.history': History,
   'runs.boundary': Boundary,

@@ -1,6 +1,6 @@
 /** Base64 of binary arrays (src-api/binary.ts), against Node's own Buffer as the reference. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { base64ToBytes, base64ToFloat32, bytesToBase64, float32ToBase64 } from '../../src-api/binary';
+import { base64ToBytes, base64ToFloat32, base64ToFloat64, bytesToBase64, float32ToBase64, float64ToBase64 } from '../../src-api/binary';
 
 describe('base64', () => {
   it('encodes and decodes as Buffer does, every length and byte', () => {
@@ -20,6 +20,17 @@ describe('base64', () => {
     expect(Array.from(back)).toEqual(Array.from(values));
     const sub = new Float32Array(values.buffer, 4, 3);
     expect(Array.from(base64ToFloat32(float32ToBase64(sub)))).toEqual([-0, 1.5, Math.fround(Math.PI)]);
+  });
+
+  it('carries float64 values exactly, NaN and offsets included, as Buffer encodes them', () => {
+    const values = new Float64Array([0.1 + 0.2, -0, 5e-324, NaN, Infinity, 1795767645102, -1 / 3]);
+    const text = float64ToBase64(values);
+    expect(text).toBe(Buffer.from(values.buffer).toString('base64'));
+    expect(Object.is(base64ToFloat64(text)[1], -0)).toBe(true);
+    expect([...base64ToFloat64(text)]).toEqual([...values]);
+    const window = new Float64Array(values.buffer, 16, 3);
+    expect([...base64ToFloat64(float64ToBase64(window))]).toEqual([5e-324, NaN, Infinity]);
+    expect(() => base64ToFloat64('AAAA')).toThrow('3 bytes are not whole float64 values');
   });
 
   it('refuses what is not base64, saying where', () => {

@@ -1,13 +1,16 @@
 /**
- * runs.list as the runs view calls it: rows made as JSON text by the store and spliced into
- * the response (raw-json.ts), the table's sort keys and filters, totals and pages, and the
- * same rows whichever way a response is serialized.
+ * runs.list: rows made as JSON text by the store and spliced into the response
+ * (raw-json.ts), the table's sort keys and filters, totals and pages, and the same rows
+ * whichever way a response is serialized. runs.table, as the runs view calls it: the same
+ * listings as columns, which decode (src-api/run-columns.ts) to runs.list's rows.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { type RunTableRow, tableRows } from '../../src-api/run-columns';
+import { API_METHODS } from '../../src-api/methods';
 import type { RunRow } from '../../src-api/schemas';
 import { RawJson, responseText } from '../../src-main/api/raw-json';
 import { CHANNELS, registerIpc } from '../../src-main/electron/ipc';
@@ -158,5 +161,77 @@ describe('runs.list', () => {
     } finally {
       unregister();
     }
+  });
+});
+
+/** runs.list's row as the runs table's columns carry it. */
+function tableRowOf(r: RunRow): RunTableRow {
+  const { data, hidden, activation, optimizer, unit, learning_rate, steps } = r.hp;
+  const { id, name, status, sweepId, sweepName, createdAt, startedAt, durationMs, tags, notes, metrics, deleted } = r;
+  return { id, name, status, sweepId, sweepName, createdAt, startedAt, durationMs, tags, notes, hp: { data, hidden, activation, optimizer, unit, learning_rate, steps }, metrics, deleted };
+}
+
+describe('runs.table', () => {
+  it('gives runs.list’s listings as columns, for every sort, filter and page', async () => {
+    const ids = seed();
+    const cases: Record<string, unknown>[] = [
+      {},
+      { sortBy: 'learning_rate' },
+      { sortBy: 'learning_rate', order: 'desc', limit: 2 },
+      { sortBy: 'train_cost', order: 'desc' },
+      { sortBy: 'tags', offset: 1, limit: 1 },
+      { offset: 2, limit: 5 },
+      { offset: 10, limit: 5 },
+      { sweepId: ids.sweep, sortBy: 'name' },
+      { tag: 'best' },
+      { search: '[8, 8]' },
+      { status: ['failed'] },
+    ];
+    for (const params of cases) {
+      const list = await f.client.call('runs.list', params);
+      const table = await f.client.call('runs.table', params);
+      expect(tableRows(table.columns), JSON.stringify(params)).toEqual(list.runs.map(tableRowOf));
+      expect(table.total, JSON.stringify(params)).toBe(list.total);
+    }
+    // Literal values, not only runs.list's word: the dictionary, the numbers, the tags.
+    const { columns } = await f.client.call('runs.table', { sortBy: 'name' });
+    expect(columns.id).toEqual([ids.a, ids.b, ids.c]);
+    expect(columns.shared.values.map((v) => [v.optimizer, v.hidden, v.sweepName])).toEqual([
+      ['gd', [4], null],
+      ['adam', [8, 8], 'Rates'],
+      ['momentum', [2], 'Rates'],
+    ]);
+    expect(columns.tags).toEqual({ rows: [0, 2, 2], tags: ['best', 'best', 'odd'] });
+    const rows = tableRows(columns);
+    expect(rows.map((r) => [r.hp.learning_rate, r.metrics.train_cost, r.metrics.train_accuracy, r.hp.steps])).toEqual([
+      [0.5, 0.25, 0.75, 100],
+      [0.05, 0.5, 0.5, 100],
+      [1.5, null, null, 100],
+    ]);
+  });
+
+  it('gives the runs changed since a time, deleted ones marked, as runs.list does', async () => {
+    const ids = seed();
+    const before = Date.now() - 1;
+    await f.client.call('runs.update', { id: ids.b, addTags: ['edited'] });
+    await f.client.call('runs.delete', { ids: [ids.a] });
+    const list = await f.client.call('runs.list', { since: before });
+    const table = await f.client.call('runs.table', { since: before });
+    expect(tableRows(table.columns)).toEqual(list.runs.map(tableRowOf));
+    expect(tableRows(table.columns).map((r) => [r.id, r.deleted, r.tags])).toEqual(
+      expect.arrayContaining([[ids.a, true, ['best']], [ids.b, false, ['edited']]]),
+    );
+  });
+
+  it('answers what its schema says, and a decoder refuses inconsistent columns, saying where', async () => {
+    seed();
+    const table = await f.client.call('runs.table', {});
+    expect(API_METHODS['runs.table'].result.safeParse(table).success).toBe(true);
+    const short = { ...table.columns, name: table.columns.name.slice(1) };
+    expect(() => tableRows(short)).toThrow('runs.table: name has 2 values for 3 runs');
+    const badCode = { ...table.columns, shared: { ...table.columns.shared, codes: [0, 0, 9] } };
+    expect(() => tableRows(badCode)).toThrow('shared.codes[2] is 9');
+    const badNumbers = { ...table.columns, numbers: { ...table.columns.numbers, steps: 'AAAA' } };
+    expect(() => tableRows(badNumbers)).toThrow('3 bytes are not whole float64 values');
   });
 });

@@ -153,6 +153,19 @@ describe('schema migrations', () => {
         },
       ]);
       expect(store.getRun('0mwyaaaaaaaaa').hp).toEqual(rows[1].hp);
+      // Schema 4's plain columns (the unit, the standard metrics) are filled too: the columnar listing agrees.
+      const columns = store.listRunColumns();
+      expect(columns.id).toEqual(['0mwybbbbbbbbb', '0mwyaaaaaaaaa']);
+      expect([...columns.numbers.train_accuracy]).toEqual([NaN, 0.75]);
+      expect([...columns.numbers.test_accuracy]).toEqual([NaN, 0.5]);
+      expect([...columns.numbers.train_cost]).toEqual([NaN, NaN]);
+      expect([...columns.numbers.step]).toEqual([NaN, 2]);
+      expect([...columns.numbers.durationMs]).toEqual([NaN, 999]);
+      expect(columns.shared.values[columns.shared.codes[1]]).toEqual({
+        status: 'diverged', sweepId: '0mwysweepaaaa', sweepName: 'moons sweep', data: 'moons', hidden: [8, 4],
+        activation: 'relu', optimizer: 'adam', unit: 'iteration', deleted: false,
+      });
+      expect(columns.tags).toEqual({ rows: [1, 1], tags: ['old', 'zz'] });
       // Sorting and searching by the config's hyperparameters work on the migrated runs.
       expect(store.listRunTable({ sortBy: 'hp.learning_rate' }).map((r) => r.id)).toEqual(['0mwyaaaaaaaaa', '0mwybbbbbbbbb']);
       expect(store.listRunTable({ search: '[8, 4]' }).map((r) => r.id)).toEqual(['0mwyaaaaaaaaa']);
@@ -162,6 +175,9 @@ describe('schema migrations', () => {
       store.startRun(id);
       store.appendMetrics(id, [{ step: 4, key: 'train_cost', value: 0.125 }]);
       expect(store.listRunTable({ ids: [id] })[0]).toMatchObject({ hp: rows[1].hp, metrics: { train_cost: 0.125, test_cost: null, step: 4 } });
+      const after = store.listRunColumns({ ids: [id] });
+      expect([after.numbers.train_cost[0], after.numbers.step[0]]).toEqual([0.125, 4]);
+      expect(after.shared.values[0]).toMatchObject({ unit: 'iteration', hidden: [8, 4] });
     } finally {
       store.close();
     }

@@ -7,7 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hyperparams, RunStore, type MetricPoint, type RunDetail, type RunTableRow } from '../../src-main/store';
+import { tableRows, type RunTableRow as ApiTableRow } from '../../src-api/run-columns';
+import { encodeColumns } from '../../src-main/api/runs-list';
+import { hyperparams, RunStore, type ListRunsOptions, type MetricPoint, type RunDetail, type RunTableRow } from '../../src-main/store';
 
 let dir: string;
 let store: RunStore;
@@ -59,6 +61,31 @@ function expectedRow(run: RunDetail, sweepName: string | null): RunTableRow {
     },
     deleted: run.deletedAt !== null,
   };
+}
+
+/** A listing's rows as the runs table's columns carry them (runs.table), made from listRunTable's rows. */
+function asTableRow(r: RunTableRow): ApiTableRow {
+  const { data, hidden, activation, optimizer, unit, learning_rate, steps } = r.hp;
+  return {
+    id: r.id,
+    name: r.name,
+    status: r.status,
+    sweepId: r.sweepId,
+    sweepName: r.sweepName,
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    durationMs: r.durationMs,
+    tags: r.tags,
+    notes: r.notes,
+    hp: { data, hidden, activation, optimizer, unit, learning_rate, steps },
+    metrics: r.metrics,
+    deleted: r.deleted,
+  };
+}
+
+/** The columnar listing (listRunColumns), through runs.table's encoding and the renderer's decoding. */
+function columnRows(s: RunStore, options: ListRunsOptions = {}): ApiTableRow[] {
+  return tableRows(encodeColumns(s.listRunColumns(options)));
 }
 
 describe('hyperparameters of a config', () => {
@@ -144,6 +171,15 @@ describe('the runs table listing', () => {
     expect(rows.find((r) => r.id === queued)!).toMatchObject({ durationMs: null, metrics: { train_cost: null, step: null }, hp: { data: '?', hidden: [] } });
     expect(rows.find((r) => r.id === deleted)!.deleted).toBe(true);
     expect(store.listRunTable().map((r) => r.id)).not.toContain(deleted);
+    // The columns hold the same runs, field for field, and share the repeated fields.
+    expect(columnRows(store, { deleted: 'include' })).toEqual(rows.map(asTableRow));
+    const columns = store.listRunColumns({ deleted: 'include' });
+    expect(columns.count).toBe(5);
+    expect(columns.shared.values).toHaveLength(5); // deleted, queued (unknown config), running, diverged, done
+    expect(columns.tags).toEqual({ rows: [4, 4], tags: ['alpha', 'zeta'] });
+    expect(columns.numbers.train_accuracy[4]).toBe(5e-324);
+    expect(Number.isNaN(columns.numbers.train_cost[3])).toBe(true);
+    expect(store.listRunColumns({ search: 'no such run' })).toMatchObject({ count: 0, id: [], tags: { rows: [], tags: [] } });
     // The JSON text is what the objects are parsed from, and is plain JSON.
     const page = store.listRunTableJson({ deleted: 'include' });
     expect(page.rows).toBe(5);
@@ -160,6 +196,7 @@ describe('the runs table listing', () => {
       const value = (random() - 0.5) * 10 ** Math.floor(random() * 40 - 20);
       store.appendMetrics(id, [{ step, key: 'test_accuracy', value }]);
       expect(store.listRunTable()[0].metrics.test_accuracy).toBe(value);
+      expect(store.listRunColumns().numbers.test_accuracy[0]).toBe(value);
     }
   });
 
@@ -215,6 +252,7 @@ describe('the runs table listing', () => {
             .map(([, r]) => r.name);
           expect(names(store.listRunTable({ sortBy, order })), `${sortBy} ${order}`).toEqual(expected);
           expect(names(store.listRuns({ sortBy, order })), `listRuns ${sortBy} ${order}`).toEqual(expected);
+          expect(names(columnRows(store, { sortBy, order })), `listRunColumns ${sortBy} ${order}`).toEqual(expected);
         }
       }
       // Literal orders for a few, so that the check above is not the only word.
@@ -227,6 +265,10 @@ describe('the runs table listing', () => {
     it('puts infinite metric values with the runs that have none', () => {
       expect(names(store.listRunTable({ sortBy: 'train_cost' }))).toEqual(['r1', 'r0', 'r2', 'r3']);
       expect(names(store.listRunTable({ sortBy: 'train_cost', order: 'desc' }))).toEqual(['r0', 'r1', 'r3', 'r2']);
+      expect(names(columnRows(store, { sortBy: 'train_cost', order: 'desc' }))).toEqual(['r0', 'r1', 'r3', 'r2']);
+      // Pages of the columnar listing span the two parts of a metric listing, as the rows do.
+      expect(names(columnRows(store, { sortBy: 'train_cost', offset: 1, limit: 2 }))).toEqual(['r0', 'r2']);
+      expect(columnRows(store, { sortBy: 'train_cost', tag: 'a' })).toEqual(store.listRunTable({ sortBy: 'train_cost', tag: 'a' }).map(asTableRow));
     });
 
     it('filters by ids, time of the last write, and text in the hyperparameters and sweep name', () => {

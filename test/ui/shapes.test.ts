@@ -120,6 +120,7 @@ describe('light shapes on real messages', () => {
       results.push([method, JSON.parse(JSON.stringify(r.result))]);
     };
     await raw('runs.list', {});
+    await raw('runs.table', {});
     await raw('runs.get', { id });
     await raw('runs.history', { id });
     await raw('runs.boundary', { id, grid: 8 });
