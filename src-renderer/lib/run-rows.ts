@@ -2,7 +2,7 @@
  * The runs table's rows as plain data (no runes, so tested alone in test/ui/run-rows.test.ts):
  * merging the runs a refresh brings into the rows, in work proportional to the changes.
  */
-import type { RunRow } from '../../src-api/schemas';
+import type { RunTableRow as RunRow } from '../../src-api/run-columns';
 
 /** Positions of runs by id, rebuilt only for a rows array it has not seen. */
 export class RowIndex {

@@ -1,6 +1,6 @@
 /** Merging a refresh's runs into the runs table's rows (src-renderer/lib/run-rows.ts). */
 import { describe, expect, it } from 'vitest';
-import type { RunRow } from '../../src-api/schemas';
+import type { RunTableRow as RunRow } from '../../src-api/run-columns';
 import { RowIndex, mergeRows } from '../../src-renderer/lib/run-rows';
 
 const row = (id: string, createdAt: number, extra: Partial<RunRow> = {}) => ({ id, createdAt, deleted: false, name: id, ...extra }) as RunRow;
