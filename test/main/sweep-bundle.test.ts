@@ -1,9 +1,9 @@
 /**
  * The bundled trial process (trial-bundle.ts): built on first use into a node_modules
  * cache, reused while its sources are unchanged, rebuilt when one changed, and runnable
- * as a trial process; tsx where it cannot be built. Each test builds into a temporary
- * root whose node_modules links to the packages the bundle imports, so the checkout's own
- * cache is left alone.
+ * as a trial process, HDF5 files included (h5wasm stays outside the bundle); tsx where it
+ * cannot be built. Each test builds into a temporary root whose node_modules links to
+ * esbuild and h5wasm, so the checkout's own cache is left alone.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseRunConfig } from '../../src-core/config';
 import { forkHosts } from '../../src-main/sweep/fork-host';
 import { TrialPool } from '../../src-main/sweep/pool';
-import { bundleCacheDir, trialProgram, TSX_PROGRAM } from '../../src-main/sweep/trial-bundle';
+import { bundleCacheDir, MANIFEST, trialProgram, TSX_PROGRAM } from '../../src-main/sweep/trial-bundle';
 import { smallBase } from '../fixtures/sweep/helpers';
 
 const checkout = path.resolve(import.meta.dirname, '../..');
@@ -21,8 +21,8 @@ let root: string;
 beforeEach(() => {
   root = mkdtempSync(path.join(tmpdir(), 'layerlab-bundle-'));
   mkdirSync(path.join(root, 'node_modules'));
-  // What building needs (esbuild) and what the bundle's entry imports (zod).
-  for (const name of ['esbuild', 'zod']) symlinkSync(path.join(checkout, 'node_modules', name), path.join(root, 'node_modules', name));
+  // What building needs (esbuild) and the one package the bundle leaves outside (h5wasm).
+  for (const name of ['esbuild', 'h5wasm']) symlinkSync(path.join(checkout, 'node_modules', name), path.join(root, 'node_modules', name));
 });
 afterEach(() => {
   delete process.env.LAYERLAB_TRIAL_BUNDLE;
@@ -30,7 +30,7 @@ afterEach(() => {
 });
 
 function manifest(): { entry: string; inputs: Record<string, [number, number]> } {
-  return JSON.parse(readFileSync(path.join(bundleCacheDir(root), 'trial-process.json'), 'utf8'));
+  return JSON.parse(readFileSync(path.join(bundleCacheDir(root), MANIFEST), 'utf8'));
 }
 
 describe('the bundled trial process', () => {
@@ -40,10 +40,13 @@ describe('the bundled trial process', () => {
     expect(problems).toEqual([]);
     expect(first.execArgv).toEqual([]);
     expect(first.entry.startsWith(bundleCacheDir(root))).toBe(true);
-    expect(first.entry.endsWith('trial-process.mjs')).toBe(true);
+    expect(first.entry.endsWith('trial-process.cjs')).toBe(true);
     const inputs = Object.keys(manifest().inputs);
     expect(inputs).toContain(TSX_PROGRAM.entry);
     expect(inputs).toContain(path.join(checkout, 'src-core', 'config.ts'));
+    // zod is inside the bundle, so its files count as inputs; so does the builder.
+    expect(inputs.some((f) => f.startsWith(path.join(checkout, 'node_modules', 'zod') + path.sep))).toBe(true);
+    expect(inputs).toContain(path.join(checkout, 'src-main', 'sweep', 'trial-bundle.ts'));
     expect(inputs.every((f) => path.isAbsolute(f) && existsSync(f))).toBe(true);
     expect(trialProgram({ root })).toEqual(first);
   });
@@ -54,33 +57,26 @@ describe('the bundled trial process', () => {
     const m = manifest();
     const source = path.join(checkout, 'src-main', 'sweep', 'trial-service.ts');
     m.inputs[source] = [m.inputs[source][0], m.inputs[source][1] - 1000];
-    writeFileSync(path.join(bundleCacheDir(root), 'trial-process.json'), JSON.stringify(m));
+    writeFileSync(path.join(bundleCacheDir(root), MANIFEST), JSON.stringify(m));
     const second = trialProgram({ root });
     expect(second.entry).not.toBe(first.entry);
     expect(manifest().inputs[source]).toEqual([statSync(source).size, statSync(source).mtimeMs]);
     expect(existsSync(second.entry)).toBe(true);
   });
 
-  it('runs trials as a forked process', async () => {
+  it('runs trials as a forked process, HDF5 files included', async () => {
     const program = trialProgram({ root });
     const pool = new TrialPool({ hosts: forkHosts({ entry: program.entry, execArgv: program.execArgv }), size: 1 });
     try {
       const parsed = parseRunConfig(smallBase(300, 100));
       if (!parsed.ok) throw new Error('bad config');
-      const ended = await new Promise<string>((resolve) => {
-        const points: number[] = [];
-        pool.start(
-          { type: 'run', runId: 'bundled', config: parsed.config, batchMs: 50, progressEvery: 10 },
-          {
-            started: () => {},
-            progress: (m) => points.push(...m.points.filter((p) => p.key === 'train_cost').map((p) => p.step)),
-            weights: () => {},
-            finished: (m) => resolve(`${m.status} ${points.join(',')}`),
-            crashed: (reason) => resolve(`crashed: ${reason}`),
-          },
-        );
-      });
-      expect(ended).toBe('completed 0,100,200,299');
+      expect(await runTrial(pool, 'bundled', parsed.config)).toBe('completed 0,100,200,299');
+      // Reading an HDF5 file imports h5wasm from node_modules: its answer about the file's
+      // datasets shows that it loaded.
+      const h5 = path.join(checkout, 'test', 'fixtures', 'broken', 'h5_without_key.h5');
+      const fromFile = { ...parsed.config, data: { train: { x: { file: h5, key: 'X' }, y: { file: h5, key: 'train_set_y' } } } };
+      expect(await runTrial(pool, 'hdf5', fromFile)).toBe(`failed: h5_without_key.h5: no dataset 'X'; datasets are: list_classes, train_set_x, train_set_y`);
+      expect(pool.processesStarted).toBe(1);
     } finally {
       await pool.close();
     }
@@ -100,3 +96,20 @@ describe('the bundled trial process', () => {
     }
   });
 });
+
+/** Runs one trial on `pool`: its status and logged cost steps, or its error. */
+function runTrial(pool: TrialPool, runId: string, config: unknown): Promise<string> {
+  return new Promise((resolve) => {
+    const points: number[] = [];
+    pool.start(
+      { type: 'run', runId, config, batchMs: 50, progressEvery: 10 },
+      {
+        started: () => {},
+        progress: (m) => points.push(...m.points.filter((p) => p.key === 'train_cost').map((p) => p.step)),
+        weights: () => {},
+        finished: (m) => resolve(m.status === 'completed' ? `${m.status} ${points.join(',')}` : `${m.status}: ${m.error}`),
+        crashed: (reason) => resolve(`crashed: ${reason}`),
+      },
+    );
+  });
+}
