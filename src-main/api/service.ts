@@ -115,6 +115,8 @@ export class LayerlabApi {
 
   /** A connection whose events go to `sink`. */
   connect(sink: EventSink): Connection {
+    // A renderer is here: its first boundary should not wait for the workers to load.
+    this.boundaries.warm();
     const subscriber = this.hub.subscribe(sink);
     return {
       dispatch: (raw) => this.dispatch(raw, subscriber),

@@ -169,6 +169,18 @@ describe('the boundary pool', () => {
     expect(firstDifference(got.probs, boundaryGrid(network, 10, bounds, IDENTITY_PREPROCESSING).probs)).toBe(-1);
   });
 
+  it('starts its workers ahead of the first picture when asked to', async () => {
+    const p = pool(2);
+    expect(p.started).toBe(0);
+    p.warm();
+    expect(p.started).toBe(2);
+    p.warm();
+    expect(p.started).toBe(2);
+    const network = net([2, 50, 50, 1]);
+    const got = await p.grid({ key: 'after warm-up', network, grid: 64, bounds, preprocessing: standardized });
+    expect(firstDifference(got.probs, boundaryGrid(network, 64, bounds, standardized).probs)).toBe(-1);
+  });
+
   it('fails what is waiting when it closes, and everything after', async () => {
     const p = new BoundaryPool({ workers: 2 });
     const waiting = expect(p.grid({ key: 'k', network: net([2, 50, 50, 1]), grid: 300, bounds, preprocessing: IDENTITY_PREPROCESSING })).rejects.toThrow(
