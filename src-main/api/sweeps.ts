@@ -2,6 +2,8 @@
  * Sweeps launched from the UI: the sweep engine (src-main/sweep) runs them exactly as
  * `layerlab sweep` does, on trial processes from the host factory the transport gives
  * (child_process.fork for `layerlab ui`, Electron's utilityProcess in the desktop app).
+ * All sweeps share one pool of `concurrency` processes, which stay warm for `warmMs` after
+ * their last trial, so that the next sweep's trials start at once.
  * This module turns the driver's events into the API's live events and answers questions
  * about running and finished sweeps alike.
  */
@@ -11,6 +13,7 @@ import { ApiError, summarizeIssues } from '../../src-api/messages';
 import type { FileAccess } from './file-access';
 import type { RunStore, SweepInfo } from '../store';
 import { SweepRun, createSweep, metricValue, rankTrials, storedTrialStates, type TrialState } from '../sweep/driver';
+import { TrialPool } from '../sweep/pool';
 import { SweepSpecError, loadSweepSpec } from '../sweep/spec-file';
 import type { TrialHostFactory } from '../sweep/trial-host';
 
@@ -20,17 +23,23 @@ export interface SweepServiceOptions {
   hosts: TrialHostFactory;
   /** Which files the specs' configs may name. */
   files: FileAccess;
-  /** Trials at once (default 2). */
+  /** Trials at once, over all running sweeps (default 2). */
   concurrency?: number;
+  /** How long idle trial processes are kept for the next sweep (ms); default DEFAULT_WARM_MS. */
+  warmMs?: number;
   /** Folder relative file paths in a spec are taken from. */
   baseDir: string;
 }
+
+/** Idle trial processes are kept this long for the next sweep: two minutes. */
+export const DEFAULT_WARM_MS = 120_000;
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 export class SweepService {
   private readonly live = new Map<string, SweepRun>();
   private readonly outcomes = new Map<string, Promise<unknown>>();
+  private pool: TrialPool | null = null;
 
   constructor(private readonly options: SweepServiceOptions) {}
 
@@ -73,11 +82,11 @@ export class SweepService {
   /** Starts the driver on a recorded sweep; returns how many trials it has left to run. */
   private launch(id: string): number {
     const { store } = this.options;
+    this.pool ??= new TrialPool({ hosts: this.options.hosts, size: this.options.concurrency ?? 2, idleMs: this.options.warmMs ?? DEFAULT_WARM_MS });
     const run = new SweepRun({
       store,
       sweepId: id,
-      hosts: this.options.hosts,
-      concurrency: this.options.concurrency ?? 2,
+      pool: this.pool,
       onEvent: (event) => {
         if (event.type === 'trial' || event.type === 'progress') this.trialChanged(run, event.trial, event.type === 'trial');
         else if (event.type === 'paused') this.sweepChanged(run, []);
@@ -139,10 +148,11 @@ export class SweepService {
     else run.resume();
   }
 
-  /** Interrupts running sweeps (resumable with `layerlab sweep --resume`) and waits for them. */
+  /** Interrupts running sweeps (resumable with `layerlab sweep --resume`), waits for them, and ends the trial processes. */
   async close(): Promise<void> {
     for (const run of this.live.values()) run.interrupt('the workbench was closed; layerlab sweep --resume runs the rest');
     await Promise.allSettled([...this.outcomes.values()]);
+    await this.pool?.close();
   }
 
   private liveRun(id: string): SweepRun {

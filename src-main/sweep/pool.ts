@@ -4,6 +4,11 @@
  * was running with the reason, and a new process takes its place when the next trial
  * starts; the other trials go on. Every message from a process is checked (messages.ts);
  * one that does not fit is reported through `onWarning` and ignored.
+ *
+ * A pool that outlives one sweep (the app's, `layerlab ui`'s) keeps its idle processes
+ * warm for the next: started, with their code compiled and optimized by the trials they
+ * ran, so that the next sweep's trials start at once. `idleMs` bounds how long a process
+ * may wait without a trial before it is shut down; `close()` ends them all.
  */
 import {
   type FinishedMessage,
@@ -40,12 +45,21 @@ export interface PoolOptions {
   onWarning?: (message: string) => void;
   /** How long a cancelled trial has to end before its process is killed (ms). */
   cancelGraceMs?: number;
+  /**
+   * How long a process may stay idle (no trial) before it is shut down, in ms; by default
+   * it stays until close(). A pool shared by many sweeps sets it, to keep processes warm
+   * between sweeps without keeping them forever.
+   */
+  idleMs?: number;
 }
 
 interface Worker {
   host: TrialHost;
   ready: boolean;
   gone: boolean;
+  /** Shut down for being idle too long: takes no more trials. */
+  retiring: boolean;
+  idleTimer: ReturnType<typeof setTimeout> | null;
   trial: { request: RunRequest; callbacks: TrialCallbacks; sent: boolean; killTimer: ReturnType<typeof setTimeout> | null } | null;
 }
 
@@ -83,8 +97,9 @@ export class TrialPool {
   /** Starts a trial on an idle process, starting a process if none is idle. */
   start(request: RunRequest, callbacks: TrialCallbacks): RunningTrial {
     if (!this.hasRoom) throw new Error('the trial pool is full');
-    let worker = [...this.workers].find((w) => !w.trial && !w.gone);
+    let worker = [...this.workers].find((w) => !w.trial && !w.gone && !w.retiring);
     worker ??= this.spawn();
+    this.stopIdleTimer(worker);
     const trial = { request, callbacks, sent: false, killTimer: null as ReturnType<typeof setTimeout> | null };
     worker.trial = trial;
     if (worker.ready) this.send(worker);
@@ -99,6 +114,7 @@ export class TrialPool {
         if (!trial.sent) {
           // Not yet sent to the process: end it here.
           w.trial = null;
+          this.startIdleTimer(w);
           callbacks.finished({ type: 'finished', runId: request.runId, status: 'cancelled', error: 'cancelled before it started' });
           this.madeRoom();
           return;
@@ -117,6 +133,7 @@ export class TrialPool {
   /** Ends every process: a polite shutdown, then a kill for those still there after `graceMs`. */
   async close(graceMs = 2000): Promise<void> {
     this.closing = true;
+    for (const w of this.workers) this.stopIdleTimer(w);
     const waits = [...this.workers].map(
       (w) =>
         new Promise<void>((resolve) => {
@@ -149,7 +166,7 @@ export class TrialPool {
   }
 
   private spawn(): Worker {
-    const worker: Worker = { host: undefined as unknown as TrialHost, ready: false, gone: false, trial: null };
+    const worker: Worker = { host: undefined as unknown as TrialHost, ready: false, gone: false, retiring: false, idleTimer: null, trial: null };
     this.workers.add(worker);
     this.processesStarted++;
     worker.host = this.options.hosts({
@@ -177,6 +194,7 @@ export class TrialPool {
     if (message.type === 'ready') {
       worker.ready = true;
       if (worker.trial && !worker.trial.sent) this.send(worker);
+      else this.startIdleTimer(worker);
       return;
     }
     if (message.type === 'malformed') {
@@ -201,6 +219,7 @@ export class TrialPool {
       case 'finished':
         if (trial.killTimer) clearTimeout(trial.killTimer);
         worker.trial = null;
+        this.startIdleTimer(worker);
         trial.callbacks.finished(message);
         this.madeRoom();
         break;
@@ -209,6 +228,7 @@ export class TrialPool {
 
   private onExit(worker: Worker, exit: TrialExit): void {
     worker.gone = true;
+    this.stopIdleTimer(worker);
     this.workers.delete(worker);
     this.exitWaiters.get(worker)?.();
     this.exitWaiters.delete(worker);
@@ -218,9 +238,29 @@ export class TrialPool {
       if (trial.killTimer) clearTimeout(trial.killTimer);
       trial.callbacks.crashed(describeExit(exit));
       this.madeRoom();
-    } else if (!this.closing) {
+    } else if (!this.closing && !worker.retiring) {
       this.warn(`trial process ${worker.host.pid} ended while idle: ${describeExit(exit)}`);
     }
+  }
+
+  /** Shuts `worker` down once it has been idle for `idleMs`, if the pool has such a limit. */
+  private startIdleTimer(worker: Worker): void {
+    const idleMs = this.options.idleMs;
+    if (idleMs === undefined || this.closing || worker.gone || worker.trial) return;
+    this.stopIdleTimer(worker);
+    worker.idleTimer = setTimeout(() => {
+      worker.idleTimer = null;
+      if (worker.trial || worker.gone) return;
+      worker.retiring = true;
+      if (!worker.host.send({ type: 'shutdown' })) worker.host.kill();
+    }, idleMs);
+    // An idle process never keeps the driver's process alive.
+    worker.idleTimer.unref?.();
+  }
+
+  private stopIdleTimer(worker: Worker): void {
+    if (worker.idleTimer !== null) clearTimeout(worker.idleTimer);
+    worker.idleTimer = null;
   }
 
   private warn(message: string): void {

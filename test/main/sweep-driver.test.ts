@@ -314,6 +314,23 @@ describe('sweeps sharing a pool', () => {
     expect(outcomes.map((o) => o.trials.map((t) => t.status))).toEqual([['completed', 'completed'], ['completed', 'completed']]);
     await shared.close();
   });
+
+  it('run one after another on the same warm processes, which the pool keeps between them', async () => {
+    const s = openStore();
+    const hosts = inProcessHosts();
+    const shared = new TrialPool({ hosts, size: 2, idleMs: 60_000 });
+    const pids: number[][] = [];
+    for (const k of [0, 1]) {
+      const run = new SweepRun({ store: s, sweepId: addSweep(s, { name: `w${k}`, base: smallBase(100, 50), parameters: { 'model.hidden': [[k + 1], [k + 3], [k + 5]] } }, dir), pool: shared });
+      const outcome = await run.run();
+      expect(outcome.trials.map((t) => t.status)).toEqual(['completed', 'completed', 'completed']);
+      pids.push(shared.pids().sort());
+    }
+    expect(hosts.started).toBe(2);
+    expect(pids[1]).toEqual(pids[0]);
+    await shared.close();
+    expect(shared.pids()).toEqual([]);
+  });
 });
 
 describe('a trial that runs out of memory', () => {

@@ -282,6 +282,55 @@ describe('the trial pool', () => {
     await pool.close();
   });
 
+  it('keeps an idle process for idleMs and reuses it meanwhile, then shuts it down without a warning', () => {
+    vi.useFakeTimers();
+    try {
+      const warnings: string[] = [];
+      const { hosts, factory } = scriptedHosts();
+      const pool = new TrialPool({ hosts: factory, size: 1, idleMs: 1000, onWarning: (w) => warnings.push(w) });
+      const sent = () => hosts[0].sent.map((m) => m.type);
+      const run = (runId: string) => {
+        hosts[0].events.message({ type: 'started', runId });
+        hosts[0].events.message({ type: 'finished', runId, status: 'completed' });
+      };
+      pool.start(runRequest('r1'), recording().callbacks);
+      hosts[0].events.message({ type: 'ready', pid: 1000 });
+      run('r1');
+      vi.advanceTimersByTime(999);
+      // Within idleMs: the same process takes the next trial, and is not shut down while it runs.
+      pool.start(runRequest('r2'), recording().callbacks);
+      vi.advanceTimersByTime(5000);
+      expect(sent()).toEqual(['run', 'run']);
+      run('r2');
+      vi.advanceTimersByTime(999);
+      expect(sent()).toEqual(['run', 'run']);
+      vi.advanceTimersByTime(1);
+      expect(sent()).toEqual(['run', 'run', 'shutdown']);
+      // Shutting down, it takes no more trials: a new process does.
+      pool.start(runRequest('r3'), recording().callbacks);
+      expect(hosts).toHaveLength(2);
+      hosts[0].events.exit({ code: 0, signal: null, stderr: '' });
+      expect(warnings).toEqual([]);
+      expect(pool.pids()).toEqual([1001]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('shuts down after idleMs a process whose only trial was cancelled before it was sent', () => {
+    vi.useFakeTimers();
+    try {
+      const { hosts, factory } = scriptedHosts();
+      const pool = new TrialPool({ hosts: factory, size: 1, idleMs: 1000 });
+      pool.start(runRequest('r1'), recording().callbacks).cancel();
+      hosts[0].events.message({ type: 'ready', pid: 1000 });
+      vi.advanceTimersByTime(1000);
+      expect(hosts[0].sent.map((m) => m.type)).toEqual(['shutdown']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('shuts its processes down on close', async () => {
     const { hosts, factory } = scriptedHosts();
     const pool = new TrialPool({ hosts: factory, size: 1 });
