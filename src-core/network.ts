@@ -216,9 +216,8 @@ export class Network {
     for (let l = 0; l < this.depth; l++) {
       const Z = ws.Z[l];
       const A = ws.A[l];
-      // Z = W·A_prev + b, as b spread over the columns plus the product.
-      k.broadcastColumn(this.b[l], Z);
-      k.gemmNN(this.W[l], Aprev, Z, 1, 1);
+      // Z = W·A_prev + b: one kernel (the bias is the product's first addend).
+      k.dense(this.W[l], Aprev, this.b[l], Z);
       if (l === this.depth - 1) {
         k.outputForward(this.output, Z, A);
       } else {
@@ -315,7 +314,7 @@ export class Network {
     const L = this.depth - 1;
     const k = this.kernels;
     assertShape(Y, this.outputSize, m, 'Y');
-    this.output.backward(ws.A[L], Y, ws.dZ[L]);
+    k.outputBackward(this.output, ws.A[L], Y, ws.dZ[L]);
     for (let l = L; l >= 0; l--) {
       const dZ = ws.dZ[l];
       const Aprev = l === 0 ? this.input(ws, X, false) : ws.A[l - 1];

@@ -15,6 +15,7 @@
  *   sum_squares_<t>(x, n) → f64          Σ x²
  *   axpy_<t>(alpha, x, y, n)             y += alpha·x
  *   multiply_<t>(x, y, out, n)           out = x ⊙ y
+ *   subtract_<t>(x, y, out, n)           out = x − y (the output layers' A − Y)
  *   max_abs_<t>(x, n) → f64              max |x|, NaN if any x is NaN, 0 for n = 0
  *
  * Pointers are byte offsets into the imported memory and need no alignment; n
@@ -845,6 +846,14 @@ function multiply(variant: Variant, lanes: Lanes): string {
   return fn.render(`multiply${suffix(lanes)}`, '(param $x i32) (param $y i32) (param $out i32) (param $n i32)', '', body);
 }
 
+function subtract(variant: Variant, lanes: Lanes): string {
+  const fn = new Fn(variant);
+  // The difference of two floats rounded once to float32 equals the reference's
+  // difference in double rounded to float32 (double rounding is innocuous there).
+  const body = streamLoop(fn, lanes, ['x', 'y', 'out'], perVector(fn, (_b, load) => [['out', ops(lanes.v, variant).sub(load('x'), load('y'))]]), 2);
+  return fn.render(`subtract${suffix(lanes)}`, '(param $x i32) (param $y i32) (param $out i32) (param $n i32)', '', body);
+}
+
 function broadcastColumn(variant: Variant, lanes: Lanes): string {
   const fn = new Fn(variant);
   fn.local('value');
@@ -1024,6 +1033,7 @@ export function elementwiseFunctions(variant: Variant): string {
       sumSquares(variant, lanes),
       axpy(variant, lanes),
       multiply(variant, lanes),
+      subtract(variant, lanes),
       maxAbs(variant, lanes),
     );
   }

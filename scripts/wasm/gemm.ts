@@ -235,7 +235,25 @@ function nnMicro(n: Num, variant: Variant, mr: number, widths: number[], mode: '
     }
     return lines(u);
   };
-  out.push(`(if (local.get $bz) (then ${update(false)}) (else ${update(true)}))`);
+  if (mode === 'packed') {
+    out.push(`(if (local.get $bz) (then ${update(false)}) (else ${update(true)}))`);
+    return lines(out);
+  }
+  // The direct panel's first block of k may add a bias per row instead of β·C: the
+  // same sum as α·acc + 1·C with C = the bias broadcast, without that pass over C.
+  const biased = () => {
+    const u: string[] = [set('q', get('pc'))];
+    for (let r = 0; r < mr; r++) {
+      u.push(set('t', `(${n.splat}${offset(r * n.size)} ${add(get('bias'), shl(get('i'), n.shift))})`));
+      widths.forEach((w, c) => {
+        const value = `(${n.v}.add (${n.v}.mul ${get('alphaV')} ${get(acc(r, c))}) ${get('t')})`;
+        u.push(w === 3 ? lines(set(acc(r, c), value), store(n, get('q'), c * 16, w, get(acc(r, c)))) : store(n, get('q'), c * 16, w, value));
+      });
+      if (r < mr - 1) u.push(inc('q', get('ldc')));
+    }
+    return lines(u);
+  };
+  out.push(`(if (local.get $bz) (then ${update(false)}) (else (if (local.get $bias) (then ${biased()}) (else ${update(true)}))))`);
   return lines(out);
 }
 
@@ -287,7 +305,7 @@ function panelFunction(n: Num, variant: Variant): string {
   const width = NR * n.L;
   const partial = Array.from({ length: n.L - 1 }, (_, k) => lines(set('pb0', add(get('B'), shl(get('j'), n.shift))), nnStrip(n, variant, [k + 1], `w${k + 1}`, 'direct')));
   return lines(
-    `(func $panel_${n.t} (param $B i32) (param $C i32) (param $mc i32) (param $N i32) (param $kc i32) (param $bz i32) (param $alphaV v128) (param $betaV v128) (param $ldc i32)`,
+    `(func $panel_${n.t} (param $B i32) (param $C i32) (param $mc i32) (param $N i32) (param $kc i32) (param $bz i32) (param $alphaV v128) (param $betaV v128) (param $ldc i32) (param $bias i32)`,
     panelLocals(n),
     set('ldb', shl(get('N'), n.shift)),
     set('j', c32(0)),
@@ -443,19 +461,39 @@ function nnFunction(n: Num, form: 'nn' | 'tn'): string {
   const kcLimit = lines(set('kc', sub(get('K'), get('kb'))), `(if (i32.gt_u (local.get $kc) ${c32(kcMax)}) (then ${set('kc', c32(kcMax))}))`);
   const mcLimit = lines(set('mc', sub(get('M'), get('ib'))), `(if (i32.gt_u (local.get $mc) ${c32(MC)}) (then ${set('mc', c32(MC))}))`);
   const packA = `(call $pack_${form}_${n.t} ${get('A')} ${form === 'nn' ? get('K') : get('M')} ${get('ib')} ${get('mc')} ${get('kb')} ${get('kc')})`;
-  // Later blocks of k add onto C.
-  const nextK = lines(set('bz', c32(0)), set('betaV', get('one')), inc('kb', c32(kcMax)));
+  // Later blocks of k add onto C (and the bias is in it by then).
+  const nextK = lines(set('bz', c32(0)), set('betaV', get('one')), set('bias', c32(0)), inc('kb', c32(kcMax)));
+  const packsB = `(i32.and (i32.gt_u (local.get $M) ${c32(MR)}) (i32.ge_u (i32.mul (local.get $K) (local.get $N)) ${c32(PACK_B_MIN)}))`;
+  const wrappers =
+    form === 'nn'
+      ? [
+          `(func $gemm_nn_${n.t} (export "gemm_nn_${n.t}") ${gemmParams}`,
+          `  (call $gemm_nn_core_${n.t} ${['A', 'B', 'C', 'M', 'N', 'K', 'alpha', 'beta'].map(get).join(' ')} (i32.const 0)))`,
+          // C = α·A·B + bias·1ᵀ: a dense layer's Z = W·A_prev + b in one call.
+          `(func $gemm_nn_bias_${n.t} (export "gemm_nn_bias_${n.t}") (param $A i32) (param $B i32) (param $C i32) (param $M i32) (param $N i32) (param $K i32) (param $alpha f64) (param $bias i32)`,
+          `  (call $gemm_nn_core_${n.t} ${['A', 'B', 'C', 'M', 'N', 'K', 'alpha'].map(get).join(' ')} (f64.const 1) (local.get $bias)))`,
+        ]
+      : [
+          `(func $gemm_tn_${n.t} (export "gemm_tn_${n.t}") ${gemmParams}`,
+          `  (call $gemm_tn_core_${n.t} ${['A', 'B', 'C', 'M', 'N', 'K', 'alpha', 'beta'].map(get).join(' ')} (i32.const 0)))`,
+        ];
   return lines(
-    `(func $gemm_${form}_${n.t} (export "gemm_${form}_${n.t}") ${gemmParams}`,
+    ...wrappers,
+    `(func $gemm_${form}_core_${n.t} ${gemmParams} (param $bias i32)`,
     '  (local $kb i32) (local $kc i32) (local $ib i32) (local $mc i32) (local $jb i32) (local $nc i32) (local $bz i32) (local $bz0 i32) (local $ldc i32)',
     '  (local $alphaV v128) (local $betaV v128) (local $beta0 v128) (local $one v128)',
+    '(if (i32.or (i32.eqz (local.get $M)) (i32.eqz (local.get $N))) (then (return)))',
+    // A bias the direct panel cannot add (K = 0, or B packed) is broadcast into C first.
+    `(if (i32.and (i32.ne (local.get $bias) (i32.const 0)) (i32.or (i32.eqz (local.get $K)) ${packsB})) (then`,
+    `  (call $broadcast_column_${n.t} ${get('bias')} ${get('C')} ${get('M')} ${get('N')})`,
+    `  ${set('bias', c32(0))}))`,
     degenerate(n),
     set('alphaV', splat(n, get('alpha'))),
     set('beta0', splat(n, get('beta'))),
     set('one', splat(n, '(f64.const 1)')),
     set('bz0', '(f64.eq (local.get $beta) (f64.const 0))'),
     set('ldc', shl(get('N'), n.shift)),
-    `(if (i32.and (i32.gt_u (local.get $M) ${c32(MR)}) (i32.ge_u (i32.mul (local.get $K) (local.get $N)) ${c32(PACK_B_MIN)})) (then`,
+    `(if ${packsB} (then`,
     set('jb', c32(0)),
     '(loop $jblocks',
     set('nc', sub(get('N'), get('jb'))),
@@ -487,7 +525,7 @@ function nnFunction(n: Num, form: 'nn' | 'tn'): string {
     '(loop $iblocks',
     mcLimit,
     packA,
-    `(call $panel_${n.t} ${add(get('B'), shl(mul(get('kb'), get('N')), n.shift))} ${add(get('C'), shl(mul(get('ib'), get('N')), n.shift))} ${get('mc')} ${get('N')} ${get('kc')} ${get('bz')} ${get('alphaV')} ${get('betaV')} ${get('ldc')})`,
+    `(call $panel_${n.t} ${add(get('B'), shl(mul(get('kb'), get('N')), n.shift))} ${add(get('C'), shl(mul(get('ib'), get('N')), n.shift))} ${get('mc')} ${get('N')} ${get('kc')} ${get('bz')} ${get('alphaV')} ${get('betaV')} ${get('ldc')} (select ${add(get('bias'), shl(get('ib'), n.shift))} (i32.const 0) ${get('bias')}))`,
     inc('ib', c32(MC)),
     '(br_if $iblocks (i32.lt_u (local.get $ib) (local.get $M))))',
     nextK,

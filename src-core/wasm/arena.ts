@@ -30,6 +30,8 @@ export interface PrecisionExports {
   gemm_nn: Gemm;
   gemm_nt: Gemm;
   gemm_tn: Gemm;
+  /** C = alpha·A·B + bias·1ᵀ (A (M, K), B (K, N), bias (M, 1)): a dense layer's Z = W·A_prev + b. */
+  gemm_nn_bias(A: number, B: number, C: number, M: number, N: number, K: number, alpha: number, bias: number): void;
   tanh(z: number, a: number, n: number): void;
   sigmoid(z: number, a: number, n: number): void;
   exp(x: number, y: number, n: number): void;
@@ -42,6 +44,7 @@ export interface PrecisionExports {
   sum_squares(x: number, n: number): number;
   axpy(alpha: number, x: number, y: number, n: number): void;
   multiply(x: number, y: number, out: number, n: number): void;
+  subtract(x: number, y: number, out: number, n: number): void;
   max_abs(x: number, n: number): number;
   /** Register-only multiply-add rounds, for measuring the peak (bench/core.bench.ts). */
   peak(rounds: number): number;
@@ -58,8 +61,8 @@ export type KernelExports = { readonly heap_base: WebAssembly.Global } & {
 };
 
 const PRECISION_EXPORTS: (keyof PrecisionExports)[] = [
-  'gemm_nn', 'gemm_nt', 'gemm_tn', 'tanh', 'sigmoid', 'exp', 'relu', 'tanh_backward', 'sigmoid_backward',
-  'relu_backward', 'broadcast_column', 'sum_rows', 'sum_squares', 'axpy', 'multiply', 'max_abs', 'peak',
+  'gemm_nn', 'gemm_nt', 'gemm_tn', 'gemm_nn_bias', 'tanh', 'sigmoid', 'exp', 'relu', 'tanh_backward', 'sigmoid_backward',
+  'relu_backward', 'broadcast_column', 'sum_rows', 'sum_squares', 'axpy', 'multiply', 'subtract', 'max_abs', 'peak',
   'gd', 'momentum', 'rmsprop', 'adam',
 ];
 

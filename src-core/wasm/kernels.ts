@@ -35,6 +35,8 @@ export interface MatrixKernels {
   gemmNT(A: Matrix, B: Matrix, C: Matrix, alpha?: number, beta?: number): void;
   /** C = alpha · Aᵀ · B + beta · C. */
   gemmTN(A: Matrix, B: Matrix, C: Matrix, alpha?: number, beta?: number): void;
+  /** Z = W·A + b, b (rows of W, 1) added to every column: a dense layer's forward product. */
+  dense(W: Matrix, A: Matrix, b: Matrix, Z: Matrix): void;
   /** Z[:, j] = b for every column j. */
   broadcastColumn(b: Matrix, Z: Matrix): void;
   /** out = alpha · Σ_j A[:, j]. */
@@ -53,6 +55,8 @@ export interface MatrixKernels {
   activationBackward(g: Activation, dA: Matrix, Z: Matrix, A: Matrix, dZ: Matrix, slope: number): void;
   /** A = output activation of Z. */
   outputForward(output: OutputLayer, Z: Matrix, A: Matrix): void;
+  /** dZ = the output layer's ∂loss/∂Z (A − Y for sigmoid and softmax), as output.backward computes it. */
+  outputBackward(output: OutputLayer, A: Matrix, Y: Matrix, dZ: Matrix): void;
   /**
    * One update of every parameter by the named optimizer, bit for bit as
    * OPTIMIZERS[name].step computes it, from params and grads into out with the
@@ -78,6 +82,10 @@ export const REFERENCE_KERNELS: MatrixKernels = {
   gemmNN: ref.gemmNN,
   gemmNT: ref.gemmNT,
   gemmTN: ref.gemmTN,
+  dense(W, A, b, Z) {
+    ref.broadcastColumn(b, Z);
+    ref.gemmNN(W, A, Z, 1, 1);
+  },
   broadcastColumn: ref.broadcastColumn,
   sumRows: ref.sumRows,
   sumSquares: (x) => ref.sumSquares(x.data),
@@ -87,6 +95,7 @@ export const REFERENCE_KERNELS: MatrixKernels = {
   activationForward: (g, Z, A) => g.forward(Z.data, A.data),
   activationBackward: (g, dA, Z, A, dZ) => g.backward(dA.data, Z.data, A.data, dZ.data),
   outputForward: (output, Z, A) => output.forward(Z, A),
+  outputBackward: (output, A, Y, dZ) => output.backward(A, Y, dZ),
   optimizerStep: () => false,
 };
 
@@ -141,6 +150,16 @@ export function wasmKernels(arena: Arena, name: string): MatrixKernels {
       const x = on(A, B, C);
       if (x) x.gemm_tn(at(A), at(B), at(C), A.cols, B.cols, A.rows, alpha, beta);
       else ref.gemmTN(A, B, C, alpha, beta);
+    },
+    dense(W, A, b, Z) {
+      product('dense', W.rows, W.cols, A.rows, A.cols, W, A, Z);
+      if (b.rows !== W.rows || b.cols !== 1) throw new ShapeError(`dense: a bias ${b.shapeText} for ${W.rows} rows`);
+      const x = on(W, A, Z, b);
+      if (x) x.gemm_nn_bias(at(W), at(A), at(Z), W.rows, A.cols, W.cols, 1, at(b));
+      else {
+        ref.broadcastColumn(b, Z);
+        ref.gemmNN(W, A, Z, 1, 1);
+      }
     },
     broadcastColumn(b, Z) {
       const x = b.rows === Z.rows && b.cols === 1 ? on(b, Z) : null;
@@ -212,6 +231,12 @@ export function wasmKernels(arena: Arena, name: string): MatrixKernels {
       const x = output.name === 'sigmoid' && Z.size === A.size ? on(Z, A) : null;
       if (x) x.sigmoid(at(Z), at(A), Z.size);
       else output.forward(Z, A);
+    },
+    outputBackward(output, A, Y, dZ) {
+      // sigmoid and softmax with cross-entropy: dZ = A − Y (outputs.ts).
+      const x = (output.name === 'sigmoid' || output.name === 'softmax') && A.size === Y.size && A.size === dZ.size ? on(A, Y, dZ) : null;
+      if (x) x.subtract(at(A), at(Y), at(dZ), A.size);
+      else output.backward(A, Y, dZ);
     },
     optimizerStep(name, params, grads, out, v, s, lr, t, settings) {
       for (let l = 0; l < params.length; l++) {

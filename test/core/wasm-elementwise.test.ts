@@ -11,6 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import * as ref from '../../src-core/kernels';
 import { Matrix } from '../../src-core/matrix';
+import { OUTPUT_LAYERS } from '../../src-core/outputs';
 import { Kernels, VARIANTS } from './wasm-helpers';
 
 type FloatArray = Float64Array | Float32Array;
@@ -361,7 +362,7 @@ describe.each(VARIANTS)('%s elementwise kernels', (variant) => {
           }
         });
 
-        it('tanh and sigmoid backward, axpy and multiply match the reference bit for bit', () => {
+        it('tanh and sigmoid backward, axpy, multiply and subtract match the reference bit for bit', () => {
           for (const n of SIZES) {
             for (const misalign of [0, 8, 4]) {
               const dA = values(n, 3 * n + 1, p.make);
@@ -371,6 +372,13 @@ describe.each(VARIANTS)('%s elementwise kernels', (variant) => {
                 ['tanh_backward', (w) => ref.tanhBackward(dA, a, w), [dA, a], ([d, ap], out) => k.exports[`tanh_backward_${p.t}`](d, ap, out, n)],
                 ['sigmoid_backward', (w) => ref.sigmoidBackward(dA, a, w), [dA, a], ([d, ap], out) => k.exports[`sigmoid_backward_${p.t}`](d, ap, out, n)],
                 ['multiply', (w) => ref.multiply(dA, x, w), [dA, x], ([d, xp], out) => k.exports[`multiply_${p.t}`](d, xp, out, n)],
+                // The sigmoid and softmax outputs' dZ = A − Y.
+                ['subtract', (w) => {
+                  const precision = p.t === 'f64' ? 'float64' : 'float32';
+                  const dZ = Matrix.zeros(1, n, precision);
+                  OUTPUT_LAYERS.sigmoid.backward(Matrix.from(1, n, dA, precision), Matrix.from(1, n, x, precision), dZ);
+                  w.set(dZ.data);
+                }, [dA, x], ([d, xp], out) => k.exports[`subtract_${p.t}`](d, xp, out, n)],
               ];
               for (const [name, reference, inputs, call] of cases) {
                 const want = p.make(n);
