@@ -249,7 +249,11 @@ class Trainer {
       }
       return { ...data, ...test };
     }
-    return { ...data, ...test, X: net.resident(data.X), Y: net.resident(data.Y) };
+    const X = net.resident(data.X);
+    // Full-batch data does not change during the run: the first layer's product
+    // reads a copy of X packed once (forgotten in finish).
+    net.packInput(X);
+    return { ...data, ...test, X, Y: net.resident(data.Y) };
   }
 
   /** Re-reads the typed arrays the optimizer keeps if the kernels' memory grew since. */
@@ -473,6 +477,7 @@ class Trainer {
   }
 
   private finish(status: TrainStatus, steps: number, reason?: string): TrainResult {
+    this.net.packInput(null);
     if (status === 'diverged' && this.updates > 0) {
       // The current parameters gave the non-finite cost; the previous ones did not.
       this.swapParameters();

@@ -335,8 +335,58 @@ function stripStride(n: Num): string {
   return add(mul(get('kc'), c32(NR * 16)), c32(STRIP_PAD));
 }
 
+/** Whether gemm_nn / gemm_tn pack B (else their panel reads it in place). */
+const packsB = `(i32.and (i32.gt_u (local.get $M) ${c32(MR)}) (i32.ge_u (i32.mul (local.get $K) (local.get $N)) ${c32(PACK_B_MIN)}))`;
+
+/** Bytes of one packed block of B: nc columns in strips of NR·L, each kc rows. */
+function packedBytes(n: Num, nc: string, kc: string): string {
+  const W = NR * n.L;
+  return mul(`(i32.div_u ${add(nc, c32(W - 1))} ${c32(W)})`, add(mul(kc, c32(NR * 16)), c32(STRIP_PAD)));
+}
+
 /**
- * Packs rows kb…kb+kc−1, columns jb…jb+nc−1 of B (K, N) into the scratch area:
+ * The whole of B (K, N), packed block after block in the order gemm_nn's packing
+ * loops visit them (NC columns, then KC rows), into P: what gemm_nn_bias(…, P)
+ * reads instead of packing B itself. packed_b_size gives the bytes P needs. For
+ * data that every iteration multiplies unchanged (the full batch's X).
+ */
+function packAllFunctions(n: Num): string {
+  const loops = (body: string) =>
+    lines(
+      set('jb', c32(0)),
+      '(block $done (loop $jblocks',
+      '  (br_if $done (i32.ge_u (local.get $jb) (local.get $N)))',
+      set('nc', sub(get('N'), get('jb'))),
+      `(if (i32.gt_u (local.get $nc) ${c32(NC)}) (then ${set('nc', c32(NC))}))`,
+      set('kb', c32(0)),
+      '(block $kdone (loop $kblocks',
+      '  (br_if $kdone (i32.ge_u (local.get $kb) (local.get $K)))',
+      set('kc', sub(get('K'), get('kb'))),
+      `(if (i32.gt_u (local.get $kc) ${c32(KC[n.t])}) (then ${set('kc', c32(KC[n.t]))}))`,
+      body,
+      inc('kb', c32(KC[n.t])),
+      '(br $kblocks)))',
+      inc('jb', c32(NC)),
+      '(br $jblocks)))',
+    );
+  const locals = '  (local $jb i32) (local $nc i32) (local $kb i32) (local $kc i32)';
+  return lines(
+    n.t === 'f64' ? lines(`(func $packs_b (export "packs_b") (param $M i32) (param $N i32) (param $K i32) (result i32)`, packsB, ')') : '',
+    `(func $packed_b_size_${n.t} (export "packed_b_size_${n.t}") (param $N i32) (param $K i32) (result i32)`,
+    locals,
+    '  (local $bytes i32)',
+    loops(inc('bytes', packedBytes(n, get('nc'), get('kc')))),
+    get('bytes'),
+    ')',
+    `(func $pack_b_all_${n.t} (export "pack_b_all_${n.t}") (param $B i32) (param $P i32) (param $N i32) (param $K i32)`,
+    locals,
+    loops(lines(`(call $pack_b_${n.t} ${get('B')} ${get('N')} ${get('kb')} ${get('kc')} ${get('jb')} ${get('nc')} ${get('P')})`, inc('P', packedBytes(n, get('nc'), get('kc'))))),
+    ')',
+  );
+}
+
+/**
+ * Packs rows kb…kb+kc−1, columns jb…jb+nc−1 of B (K, N) at dst (the scratch area, or P):
  * strip after strip of NR·L columns, each as kc rows of NR vectors, the last strip
  * zero-padded. B is read row after row, in address order, so that hardware
  * prefetching keeps up; the micro-kernel then reads each strip sequentially.
@@ -346,7 +396,7 @@ function packBFunction(n: Num): string {
   const copy = (w: number) =>
     lines(Array.from({ length: NR }, (_, c) => `(v128.store offset=${c * 16} ${get('d')} ${w - c * n.L <= 0 ? ZERO : load(n, get('src'), c * 16, Math.min(n.L, w - c * n.L))})`));
   return lines(
-    `(func $pack_b_${n.t} (param $B i32) (param $N i32) (param $kb i32) (param $kc i32) (param $jb i32) (param $nc i32)`,
+    `(func $pack_b_${n.t} (param $B i32) (param $N i32) (param $kb i32) (param $kc i32) (param $jb i32) (param $nc i32) (param $dst i32)`,
     '  (local $p i32) (local $src i32) (local $row i32) (local $d i32) (local $j i32) (local $stride i32)',
     // Bytes between the same row of consecutive strips.
     set('stride', stripStride(n)),
@@ -354,7 +404,7 @@ function packBFunction(n: Num): string {
     set('p', c32(0)),
     '(loop $rows',
     set('src', get('row')),
-    set('d', add(c32(SCRATCH_B), mul(get('p'), c32(W * n.size)))),
+    set('d', add(get('dst'), mul(get('p'), c32(W * n.size)))),
     set('j', c32(0)),
     '(block $full_done (loop $full',
     `  (br_if $full_done (i32.gt_u (i32.add (local.get $j) ${c32(W)}) (local.get $nc)))`,
@@ -380,7 +430,7 @@ function packedRow(n: Num, variant: Variant, mr: number, label: string): string 
   const strip = (widths: number[]) => lines(set('pa', get('pa0')), set('pb', get('pb0')), nnMicro(n, variant, mr, widths, 'packed'));
   return lines(
     set('j', c32(0)),
-    set('pb0', c32(SCRATCH_B)),
+    set('pb0', get('bp')),
     set('pc', add(get('C'), mul(get('i'), get('ldc')))),
     `(block $${label}_done (loop $${label}_strips`,
     `  (br_if $${label}_done (i32.gt_u (i32.add (local.get $j) ${c32(W)}) (local.get $nc)))`,
@@ -403,7 +453,7 @@ function packedRow(n: Num, variant: Variant, mr: number, label: string): string 
  */
 function packedPanelFunction(n: Num, variant: Variant): string {
   return lines(
-    `(func $panel_packed_${n.t} (param $C i32) (param $mc i32) (param $nc i32) (param $kc i32) (param $bz i32) (param $alphaV v128) (param $betaV v128) (param $ldc i32)`,
+    `(func $panel_packed_${n.t} (param $C i32) (param $mc i32) (param $nc i32) (param $kc i32) (param $bz i32) (param $alphaV v128) (param $betaV v128) (param $ldc i32) (param $bp i32)`,
     panelLocals(n),
     '  (local $pa0 i32)',
     set('i', c32(0)),
@@ -463,24 +513,24 @@ function nnFunction(n: Num, form: 'nn' | 'tn'): string {
   const packA = `(call $pack_${form}_${n.t} ${get('A')} ${form === 'nn' ? get('K') : get('M')} ${get('ib')} ${get('mc')} ${get('kb')} ${get('kc')})`;
   // Later blocks of k add onto C (and the bias is in it by then).
   const nextK = lines(set('bz', c32(0)), set('betaV', get('one')), set('bias', c32(0)), inc('kb', c32(kcMax)));
-  const packsB = `(i32.and (i32.gt_u (local.get $M) ${c32(MR)}) (i32.ge_u (i32.mul (local.get $K) (local.get $N)) ${c32(PACK_B_MIN)}))`;
   const wrappers =
     form === 'nn'
       ? [
           `(func $gemm_nn_${n.t} (export "gemm_nn_${n.t}") ${gemmParams}`,
-          `  (call $gemm_nn_core_${n.t} ${['A', 'B', 'C', 'M', 'N', 'K', 'alpha', 'beta'].map(get).join(' ')} (i32.const 0)))`,
+          `  (call $gemm_nn_core_${n.t} ${['A', 'B', 'C', 'M', 'N', 'K', 'alpha', 'beta'].map(get).join(' ')} (i32.const 0) (i32.const 0)))`,
           // C = α·A·B + bias·1ᵀ: a dense layer's Z = W·A_prev + b in one call.
-          `(func $gemm_nn_bias_${n.t} (export "gemm_nn_bias_${n.t}") (param $A i32) (param $B i32) (param $C i32) (param $M i32) (param $N i32) (param $K i32) (param $alpha f64) (param $bias i32)`,
-          `  (call $gemm_nn_core_${n.t} ${['A', 'B', 'C', 'M', 'N', 'K', 'alpha'].map(get).join(' ')} (f64.const 1) (local.get $bias)))`,
+          // With P ≠ 0, B as pack_b_all packed it there (used where the product packs B).
+          `(func $gemm_nn_bias_${n.t} (export "gemm_nn_bias_${n.t}") (param $A i32) (param $B i32) (param $C i32) (param $M i32) (param $N i32) (param $K i32) (param $alpha f64) (param $bias i32) (param $P i32)`,
+          `  (call $gemm_nn_core_${n.t} ${['A', 'B', 'C', 'M', 'N', 'K', 'alpha'].map(get).join(' ')} (f64.const 1) (local.get $bias) (local.get $P)))`,
         ]
       : [
           `(func $gemm_tn_${n.t} (export "gemm_tn_${n.t}") ${gemmParams}`,
-          `  (call $gemm_tn_core_${n.t} ${['A', 'B', 'C', 'M', 'N', 'K', 'alpha', 'beta'].map(get).join(' ')} (i32.const 0)))`,
+          `  (call $gemm_tn_core_${n.t} ${['A', 'B', 'C', 'M', 'N', 'K', 'alpha', 'beta'].map(get).join(' ')} (i32.const 0) (i32.const 0)))`,
         ];
   return lines(
     ...wrappers,
-    `(func $gemm_${form}_core_${n.t} ${gemmParams} (param $bias i32)`,
-    '  (local $kb i32) (local $kc i32) (local $ib i32) (local $mc i32) (local $jb i32) (local $nc i32) (local $bz i32) (local $bz0 i32) (local $ldc i32)',
+    `(func $gemm_${form}_core_${n.t} ${gemmParams} (param $bias i32) (param $P i32)`,
+    '  (local $kb i32) (local $kc i32) (local $ib i32) (local $mc i32) (local $jb i32) (local $nc i32) (local $bz i32) (local $bz0 i32) (local $ldc i32) (local $bp i32)',
     '  (local $alphaV v128) (local $betaV v128) (local $beta0 v128) (local $one v128)',
     '(if (i32.or (i32.eqz (local.get $M)) (i32.eqz (local.get $N))) (then (return)))',
     // A bias the direct panel cannot add (K = 0, or B packed) is broadcast into C first.
@@ -503,12 +553,15 @@ function nnFunction(n: Num, form: 'nn' | 'tn'): string {
     set('kb', c32(0)),
     '(loop $kblocks',
     kcLimit,
-    `(call $pack_b_${n.t} ${get('B')} ${get('N')} ${get('kb')} ${get('kc')} ${get('jb')} ${get('nc')})`,
+    // B packed before (P, block after block in this loop's order), or now into the scratch area.
+    `(if (local.get $P) (then ${set('bp', get('P'))} ${inc('P', packedBytes(n, get('nc'), get('kc')))}) (else`,
+    `  (call $pack_b_${n.t} ${get('B')} ${get('N')} ${get('kb')} ${get('kc')} ${get('jb')} ${get('nc')} ${c32(SCRATCH_B)})`,
+    `  ${set('bp', c32(SCRATCH_B))}))`,
     set('ib', c32(0)),
     '(loop $iblocks',
     mcLimit,
     packA,
-    `(call $panel_packed_${n.t} ${add(get('C'), shl(add(mul(get('ib'), get('N')), get('jb')), n.shift))} ${get('mc')} ${get('nc')} ${get('kc')} ${get('bz')} ${get('alphaV')} ${get('betaV')} ${get('ldc')})`,
+    `(call $panel_packed_${n.t} ${add(get('C'), shl(add(mul(get('ib'), get('N')), get('jb')), n.shift))} ${get('mc')} ${get('nc')} ${get('kc')} ${get('bz')} ${get('alphaV')} ${get('betaV')} ${get('ldc')} ${get('bp')})`,
     inc('ib', c32(MC)),
     '(br_if $iblocks (i32.lt_u (local.get $ib) (local.get $M))))',
     nextK,
@@ -724,6 +777,7 @@ export function gemmFunctions(variant: Variant): string {
       packFunction(n, 'tn'),
       panelFunction(n, variant),
       packBFunction(n),
+      packAllFunctions(n),
       packedPanelFunction(n, variant),
       nnFunction(n, 'nn'),
       nnFunction(n, 'tn'),

@@ -30,8 +30,15 @@ export interface PrecisionExports {
   gemm_nn: Gemm;
   gemm_nt: Gemm;
   gemm_tn: Gemm;
-  /** C = alpha·A·B + bias·1ᵀ (A (M, K), B (K, N), bias (M, 1)): a dense layer's Z = W·A_prev + b. */
-  gemm_nn_bias(A: number, B: number, C: number, M: number, N: number, K: number, alpha: number, bias: number): void;
+  /**
+   * C = alpha·A·B + bias·1ᵀ (A (M, K), B (K, N), bias (M, 1)): a dense layer's Z =
+   * W·A_prev + b. P: B as pack_b_all packed it, read instead of packing B (0: none).
+   */
+  gemm_nn_bias(A: number, B: number, C: number, M: number, N: number, K: number, alpha: number, bias: number, P: number): void;
+  /** Bytes that pack_b_all needs for a (K, N) matrix. */
+  packed_b_size(N: number, K: number): number;
+  /** Packs all of B (K, N) into P as gemm_nn packs it block by block. */
+  pack_b_all(B: number, P: number, N: number, K: number): void;
   tanh(z: number, a: number, n: number): void;
   sigmoid(z: number, a: number, n: number): void;
   exp(x: number, y: number, n: number): void;
@@ -56,12 +63,16 @@ export interface PrecisionExports {
 }
 
 /** The kernel module's exports, as the module names them. */
-export type KernelExports = { readonly heap_base: WebAssembly.Global } & {
+export type KernelExports = {
+  readonly heap_base: WebAssembly.Global;
+  /** Whether gemm_nn packs B for an (M, K)·(K, N) product (else it reads B in place). */
+  packs_b(M: number, N: number, K: number): number;
+} & {
   [K in keyof PrecisionExports as `${K}_f64` | `${K}_f32`]: PrecisionExports[K];
 };
 
 const PRECISION_EXPORTS: (keyof PrecisionExports)[] = [
-  'gemm_nn', 'gemm_nt', 'gemm_tn', 'gemm_nn_bias', 'tanh', 'sigmoid', 'exp', 'relu', 'tanh_backward', 'sigmoid_backward',
+  'gemm_nn', 'gemm_nt', 'gemm_tn', 'gemm_nn_bias', 'packed_b_size', 'pack_b_all', 'tanh', 'sigmoid', 'exp', 'relu', 'tanh_backward', 'sigmoid_backward',
   'relu_backward', 'broadcast_column', 'sum_rows', 'sum_squares', 'axpy', 'multiply', 'subtract', 'max_abs', 'peak',
   'gd', 'momentum', 'rmsprop', 'adam',
 ];

@@ -35,8 +35,17 @@ export interface MatrixKernels {
   gemmNT(A: Matrix, B: Matrix, C: Matrix, alpha?: number, beta?: number): void;
   /** C = alpha · Aᵀ · B + beta · C. */
   gemmTN(A: Matrix, B: Matrix, C: Matrix, alpha?: number, beta?: number): void;
-  /** Z = W·A + b, b (rows of W, 1) added to every column: a dense layer's forward product. */
-  dense(W: Matrix, A: Matrix, b: Matrix, Z: Matrix): void;
+  /**
+   * Z = W·A + b, b (rows of W, 1) added to every column: a dense layer's forward
+   * product. `packed`: A's copy from packB, read instead of A (null: none).
+   */
+  dense(W: Matrix, A: Matrix, b: Matrix, Z: Matrix, packed?: Matrix | null): void;
+  /**
+   * B (K, N) packed once, as the product with an (rows, K) matrix packs it on every
+   * call, for dense to read instead; null where these kernels would not use it
+   * (they read B in place for that shape, or they are the TypeScript ones).
+   */
+  packB(B: Matrix, rows: number): Matrix | null;
   /** Z[:, j] = b for every column j. */
   broadcastColumn(b: Matrix, Z: Matrix): void;
   /** out = alpha · Σ_j A[:, j]. */
@@ -86,6 +95,7 @@ export const REFERENCE_KERNELS: MatrixKernels = {
     ref.broadcastColumn(b, Z);
     ref.gemmNN(W, A, Z, 1, 1);
   },
+  packB: () => null,
   broadcastColumn: ref.broadcastColumn,
   sumRows: ref.sumRows,
   sumSquares: (x) => ref.sumSquares(x.data),
@@ -151,15 +161,25 @@ export function wasmKernels(arena: Arena, name: string): MatrixKernels {
       if (x) x.gemm_tn(at(A), at(B), at(C), A.cols, B.cols, A.rows, alpha, beta);
       else ref.gemmTN(A, B, C, alpha, beta);
     },
-    dense(W, A, b, Z) {
+    dense(W, A, b, Z, packed = null) {
       product('dense', W.rows, W.cols, A.rows, A.cols, W, A, Z);
       if (b.rows !== W.rows || b.cols !== 1) throw new ShapeError(`dense: a bias ${b.shapeText} for ${W.rows} rows`);
       const x = on(W, A, Z, b);
-      if (x) x.gemm_nn_bias(at(W), at(A), at(Z), W.rows, A.cols, W.cols, 1, at(b));
+      const P = packed && packed.memory === memory && packed.precision === A.precision ? at(packed) : 0;
+      if (x) x.gemm_nn_bias(at(W), at(A), at(Z), W.rows, A.cols, W.cols, 1, at(b), P);
       else {
         ref.broadcastColumn(b, Z);
         ref.gemmNN(W, A, Z, 1, 1);
       }
+    },
+    packB(B, rows) {
+      const x = on(B);
+      if (!x || !arena.exports.packs_b(rows, B.cols, B.rows)) return null;
+      const bytes = x.packed_b_size(B.cols, B.rows);
+      const P = arena.matrix(1, Math.ceil(bytes / B.data.BYTES_PER_ELEMENT), B.precision);
+      if (!P || P.memory !== memory) return null;
+      x.pack_b_all(at(B), at(P), B.cols, B.rows);
+      return P;
     },
     broadcastColumn(b, Z) {
       const x = b.rows === Z.rows && b.cols === 1 ? on(b, Z) : null;

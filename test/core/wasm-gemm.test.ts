@@ -159,30 +159,34 @@ describe('WebAssembly GEMM against the TypeScript kernels', () => {
         }
       });
 
-      it(`${variant} ${precision}: gemm_nn_bias is broadcast_column then gemm_nn with β = 1, bit for bit`, () => {
+      it(`${variant} ${precision}: gemm_nn_bias is broadcast_column then gemm_nn with β = 1, bit for bit, B packed before or not`, () => {
         const arena = arenaFor(variant);
         const x = precision === 'float32' ? arena.f32 : arena.f64;
         const next = lcg(variant === 'relaxed' ? 21 : 22);
         const dim = (max: number) => 1 + Math.floor(((next() + 1) / 2) * max);
         // SHAPES (the direct panel), products that pack B ([20, 209, 300]), K = 0, and random ones.
-        const shapes: [number, number, number][] = [...SHAPES, [20, 209, 300], [6, 300, 700], [3, 5, 0], [1, 1, 0]];
+        const shapes: [number, number, number][] = [...SHAPES, [20, 209, 300], [6, 300, 700], [9, 517, 1100], [3, 5, 0], [1, 1, 0]];
         for (let t = 0; t < 60; t++) shapes.push([dim(30), dim(40), dim(t % 10 === 0 ? 600 : 60)]);
         shapes.forEach(([M, N, K], s) => {
           const alpha = s % 3 === 0 ? 1 : -0.7;
-          const { region, views } = layout(arena, precision, [[M, K], [K, N], [M, 1], [M, N], [M, N]]);
-          const [A, B, bias, C, want] = views;
+          const packedValues = Math.ceil(x.packed_b_size(N, K) / (precision === 'float32' ? 4 : 8));
+          const { region, views } = layout(arena, precision, [[M, K], [K, N], [M, 1], [M, N], [M, N], [M, N], [1, packedValues]]);
+          const [A, B, bias, C, fromPacked, want, P] = views;
           [A, B, bias].forEach((m) => fill(m, next));
           const gaps = Float64Array.from(region.data);
           x.broadcast_column(bias.byteOffset, want.byteOffset, M, N);
           x.gemm_nn(A.byteOffset, B.byteOffset, want.byteOffset, M, N, K, alpha, 1);
-          x.gemm_nn_bias(A.byteOffset, B.byteOffset, C.byteOffset, M, N, K, alpha, bias.byteOffset);
+          x.gemm_nn_bias(A.byteOffset, B.byteOffset, C.byteOffset, M, N, K, alpha, bias.byteOffset, 0);
+          x.pack_b_all(B.byteOffset, P.byteOffset, N, K);
+          x.gemm_nn_bias(A.byteOffset, B.byteOffset, fromPacked.byteOffset, M, N, K, alpha, bias.byteOffset, P.byteOffset);
           for (let i = 0; i < M * N; i++) {
             if (!Object.is(C.data[i], want.data[i])) expect.fail(`M=${M} N=${N} K=${K}: C[${i}] = ${C.data[i]}, broadcast + gemm_nn gives ${want.data[i]}`);
+            if (!Object.is(fromPacked.data[i], want.data[i])) expect.fail(`M=${M} N=${N} K=${K}, B packed before: C[${i}] = ${fromPacked.data[i]}, want ${want.data[i]}`);
           }
           const start = (m: Matrix) => (m.byteOffset - region.byteOffset) / C.data.BYTES_PER_ELEMENT;
           for (let i = 0; i < gaps.length; i++) {
-            const inside = [C, want].some((m) => i >= start(m) && i < start(m) + m.size);
-            if (!inside && !Object.is(region.data[i], gaps[i])) expect.fail(`M=${M} N=${N} K=${K}: wrote outside C at ${i}`);
+            const inside = [C, fromPacked, want, P].some((m) => i >= start(m) && i < start(m) + m.size);
+            if (!inside && !Object.is(region.data[i], gaps[i])) expect.fail(`M=${M} N=${N} K=${K}: wrote outside C and P at ${i}`);
           }
         });
       });

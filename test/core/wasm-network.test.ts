@@ -190,6 +190,26 @@ describe('training on WebAssembly against the reference', () => {
     });
   }
 
+  it('packs a full batch once for the first product where the kernels pack it, with the same results', async () => {
+    for (const precision of ['float64', 'float32'] as const) {
+      // 300 inputs × 40 examples into 8 units: a product the GEMM packs B for.
+      const { wasm, reference } = twins([300, 8, 3, 1], 'tanh', 'sigmoid', precision, 31);
+      const next = lcg(5);
+      const X = wasm.resident(randomMatrix(300, 40, next, precision));
+      const Y = targets('sigmoid', 1, 40, next, precision);
+      expect(wasm.kernels.packB(X, 8), 'this shape packs X').not.toBeNull();
+      const plain = Float64Array.from(wasm.forward(X).data);
+      wasm.packInput(X);
+      expect(Array.from(wasm.forward(X).data)).toEqual(Array.from(plain));
+      wasm.packInput(null);
+      const settings = { ...base, schedule: { iterations: 30 }, logEvery: 5 };
+      const [a, b] = [await train(wasm, { X, Y }, settings), await train(reference, { X, Y }, settings)];
+      const tol = precision === 'float64' ? 1e-10 : 1e-4;
+      a.history.forEach((h, i) => expectClose([h.cost], [b.history[i].cost], tol, `${precision} step ${h.iteration}`));
+      wasm.parameters().forEach((p, i) => expectClose(p.value.data, reference.parameters()[i].value.data, tol, `${precision} ${p.name}`));
+    }
+  });
+
   it('float32, with dropout: close to the reference', async () => {
     const settings = { ...base, keepProb: [0.9, 0.9], optimizer: 'adam' as const, learningRate: 0.01 };
     const { a, b } = await both(settings, 'float32');
