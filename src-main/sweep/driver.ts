@@ -117,6 +117,8 @@ interface Active {
   /** Set when the trial was asked to end as cancelled (or interrupted), with why. */
   cancelReason: string | null;
   interrupt: boolean;
+  /** The weights the trial sent, written when it ends (see onFinished). */
+  weights: { bytes: Uint8Array; format: string } | null;
 }
 
 export class SweepRun {
@@ -323,7 +325,7 @@ export class SweepRun {
     this.queuedRuns.delete(index);
     if (runId === null) return;
     Object.assign(trial, { runId, status: 'queued', progress: null, final: null, reason: null, startedAt: null, finishedAt: null });
-    const active: Active = { handle: undefined as unknown as RunningTrial, cancelReason: null, interrupt: false };
+    const active: Active = { handle: undefined as unknown as RunningTrial, cancelReason: null, interrupt: false, weights: null };
     this.active.set(index, active);
     active.handle = this.pool.start(
       {
@@ -336,7 +338,9 @@ export class SweepRun {
       {
         started: () => this.onStarted(trial),
         progress: (message) => this.onProgress(trial, active, message),
-        weights: (bytes, format) => this.guard(trial, active, () => this.store.saveWeights(runId, bytes, format)),
+        weights: (bytes, format) => {
+          active.weights = { bytes, format };
+        },
         finished: (message) => this.onFinished(trial, active, message),
         crashed: (reason) => this.onCrashed(trial, active, reason),
       },
@@ -404,6 +408,12 @@ export class SweepRun {
     }
   }
 
+  private saveWeights(trial: TrialState, active: Active): void {
+    const weights = active.weights;
+    active.weights = null;
+    if (weights) this.guard(trial, active, () => this.store.saveWeights(trial.runId!, weights.bytes, weights.format));
+  }
+
   /** Runs a store write for a trial; if it throws, the trial is cancelled and the sweep fails. */
   private guard(trial: TrialState, active: Active, write: () => unknown): boolean {
     try {
@@ -417,6 +427,12 @@ export class SweepRun {
     }
   }
 
+  /**
+   * A trial's end. Its process is idle from now on, so the next trial is sent to it first,
+   * and only then is this one's end written (its weights, with an fsync, then its status):
+   * the process waits for no store write. Not after a failure, which may end the sweep
+   * (max_failures) with the trials not yet started left to resume, nor when interrupted.
+   */
   private onFinished(trial: TrialState, active: Active, message: FinishedMessage): void {
     this.active.delete(trial.index);
     let status: FinalStatus = message.status;
@@ -428,11 +444,18 @@ export class SweepRun {
     const summary = message.summary;
     trial.final = summaryFinal(summary ?? null);
     const reason = error ?? summaryReason(summary ?? null);
+    if (status !== 'failed' && status !== 'interrupted') {
+      // Ended, as far as anyone looking at the trials can tell, before the next one starts.
+      Object.assign(trial, { status, pid: null });
+      this.pump();
+    }
+    this.saveWeights(trial, active);
     this.record(trial, status, reason, summary);
   }
 
   private onCrashed(trial: TrialState, active: Active, reason: string): void {
     this.active.delete(trial.index);
+    this.saveWeights(trial, active);
     let status: FinalStatus = 'failed';
     let why = reason;
     if (active.cancelReason !== null) {
