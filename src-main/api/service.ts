@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { bytesToBase64, float32ToBase64 } from '../../src-api/binary';
 import { ApiError, RequestSchema, type Response, paramIssues, summarizeIssues } from '../../src-api/messages';
 import { API_METHODS, type MethodName, type ParsedParams, type Result, isMethodName } from '../../src-api/methods';
-import { API_LIMITS, type ExportFormat, type ServerInfo } from '../../src-api/schemas';
+import { API_LIMITS, type Bounds, type ExportFormat, type Points, type ServerInfo } from '../../src-api/schemas';
 import { type RunConfig, parseRunConfig } from '../../src-core/config';
 import { generateDataset, generators } from '../../src-core/datasets';
 import { type PreparedExperiment, prepareExperiment } from '../../src-core/experiment';
@@ -62,6 +62,17 @@ export interface Connection {
   close(): void;
 }
 
+/** A run's boundary at one step, but for its grid (see LayerlabApi.boundaryBasis). */
+interface BoundaryBasis {
+  bounds: Bounds;
+  train: Points;
+  test: Points | null;
+  confusion: number[][];
+  confusionSet: 'train' | 'test';
+  /** The network at that step (a shared float64 network, its parameters set): use it at once. */
+  network: () => Network;
+}
+
 /** A handler's result, or its JSON text (RawJson: see raw-json.ts). */
 type Answer<M extends MethodName> = Result<M> | RawJson<Result<M>>;
 type Handler<M extends MethodName> = (params: ParsedParams<M>, subscriber: Subscriber) => Promise<Answer<M>> | Answer<M>;
@@ -86,6 +97,10 @@ export class LayerlabApi {
   /** Where runs.boundary computes its grids: worker threads, not this one. */
   readonly boundaries: BoundaryPool;
   private readonly prepared = new Map<string, Promise<PreparedExperiment>>();
+  /** runs.boundary's points and confusion by run and step (see boundaryBasis). */
+  private readonly bases = new Map<string, BoundaryBasis>();
+  /** Float64 networks by architecture that predict the points' classes. */
+  private readonly evaluators = new Map<string, Network>();
   private readonly handlers: Handlers;
   /** When this process last edited each run (tags, notes, name, deletion). */
   private readonly touched = new Map<string, number>();
@@ -220,36 +235,28 @@ export class LayerlabApi {
           throw new ApiError('conflict', `run ${id} has ${prepared.network.inputSize} inputs; a decision boundary needs 2`);
         }
         if (prepared.classes === null) throw new ApiError('conflict', `run ${id} is a regression; it has no decision boundary`);
-        let network: Network;
-        let at: number | null = null;
-        if (step !== undefined) {
+        const at = step ?? null;
+        const key = `${id}@${at ?? 'final'}`;
+        const basis = this.boundaryBasis(key, () => {
+          if (step === undefined) {
+            const weights = store.loadWeights(id);
+            if (!weights) throw new ApiError('conflict', `run ${id} has no final weights yet (status ${run.status})`);
+            const model = modelFromJson(JSON.parse(new TextDecoder().decode(weights.bytes)), `the weights of run ${id}`).network;
+            return { W: model.W, b: model.b };
+          }
           const { sizes, list } = loadCheckpoints(store.dir, id);
           const checkpoint = list.find((c) => c.step === step);
           if (!checkpoint) throw new ApiError('not-found', `run ${id} has no checkpoint at step ${step}`);
-          network = new Network({ ...prepared.network.architecture, leakySlope: prepared.config.model.leaky_slope });
-          const { W, b } = checkpointMatrices(sizes, checkpoint);
-          network.setParameters(W, b);
-          at = step;
-        } else {
-          const weights = store.loadWeights(id);
-          if (!weights) throw new ApiError('conflict', `run ${id} has no final weights yet (status ${run.status})`);
-          network = modelFromJson(JSON.parse(new TextDecoder().decode(weights.bytes)), `the weights of run ${id}`).network;
-        }
-        // The points (a few hundred predictions) here; the grid in the boundary workers.
-        const e = evaluatePoints(prepared, network);
-        const g = await this.boundaries.grid({ key: `${id}@${at ?? 'final'}`, network, grid: grid ?? DEFAULT_GRID, bounds: e.bounds, preprocessing: prepared.preprocessing });
-        const points = (p: ReturnType<typeof pointSet>) => ({
-          count: p.count,
-          xy: float32ToBase64(p.xy),
-          label: bytesToBase64(p.label),
-          predicted: p.predicted ? bytesToBase64(p.predicted) : undefined,
-        });
+          return checkpointMatrices(sizes, checkpoint);
+        }, prepared);
+        // The points were predicted here (a few hundred columns); the grid is drawn by the boundary workers.
+        const g = await this.boundaries.grid({ key, network: basis.network, grid: grid ?? DEFAULT_GRID, bounds: basis.bounds, preprocessing: prepared.preprocessing });
         return {
           boundary: { grid: g.grid, bounds: g.bounds, classes: g.classes, probs: float32ToBase64(g.probs), step: at },
-          train: points(e.train),
-          test: e.test ? points(e.test) : null,
-          confusion: e.confusion,
-          confusionSet: e.confusionSet,
+          train: basis.train,
+          test: basis.test,
+          confusion: basis.confusion,
+          confusionSet: basis.confusionSet,
           classNames: prepared.classNames,
         };
       },
@@ -370,6 +377,54 @@ export class LayerlabApi {
   private touch(ids: string[]): void {
     const now = Date.now();
     for (const id of ids) this.touched.set(id, now);
+  }
+
+  /**
+   * What a run's boundary at one step needs besides its grid: the points with their
+   * predicted classes, the confusion matrix and the extent, kept for the last 32 (run, step)
+   * pairs (weights at a step never change), so a replay that goes back, a sweep view
+   * opened again or a compare view costs this process nothing but the answer. The points
+   * are predicted by a float64 network kept per architecture (a new network pays for its
+   * workspaces on its first predict); `network` rebuilds it for a worker that needs it.
+   */
+  private boundaryBasis(key: string, parameters: () => { W: Matrix[]; b: Matrix[] }, prepared: PreparedExperiment): BoundaryBasis {
+    const kept = this.bases.get(key);
+    if (kept) {
+      this.bases.delete(key);
+      this.bases.set(key, kept);
+      return kept;
+    }
+    const { W, b } = parameters();
+    const arch = { ...prepared.network.architecture, leakySlope: prepared.config.model.leaky_slope };
+    const archKey = JSON.stringify([arch.sizes, arch.activations, arch.output, arch.leakySlope]);
+    const network = () => {
+      let net = this.evaluators.get(archKey);
+      if (!net) {
+        net = new Network(arch);
+        this.evaluators.set(archKey, net);
+        if (this.evaluators.size > 4) this.evaluators.delete(this.evaluators.keys().next().value!);
+      }
+      net.setParameters(W, b);
+      return net;
+    };
+    const e = evaluatePoints(prepared, network());
+    const points = (p: ReturnType<typeof pointSet>) => ({
+      count: p.count,
+      xy: float32ToBase64(p.xy),
+      label: bytesToBase64(p.label),
+      predicted: p.predicted ? bytesToBase64(p.predicted) : undefined,
+    });
+    const basis: BoundaryBasis = {
+      bounds: e.bounds,
+      train: points(e.train),
+      test: e.test ? points(e.test) : null,
+      confusion: e.confusion,
+      confusionSet: e.confusionSet,
+      network,
+    };
+    this.bases.set(key, basis);
+    if (this.bases.size > 32) this.bases.delete(this.bases.keys().next().value!);
+    return basis;
   }
 
   /** The run's data, prepared as for training; the last few are kept for replays. */
