@@ -39,6 +39,23 @@ export interface RunTableRow {
   deleted: boolean;
 }
 
+/**
+ * The first page of the runs view: its newest runs, which the table shows at once. `layerlab
+ * ui` sends its runs.table answer inside the page's HTML (PRELOAD_ELEMENT), so a browser
+ * tab shows runs without waiting for its WebSocket; the rest come by runs.table.
+ */
+export const RUNS_FIRST_PAGE = { offset: 0, limit: 200 } as const;
+
+/** The id of the HTML data block (`<script type="application/json">`) holding the preloaded answer. */
+export const PRELOAD_ELEMENT = 'layerlab-preload';
+
+/** What the data block holds: a method, its parameters and its result. */
+export interface Preloaded {
+  method: 'runs.table';
+  params: typeof RUNS_FIRST_PAGE;
+  result: unknown;
+}
+
 const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
 
 /**

@@ -15,7 +15,9 @@ import { responseText } from '../api/raw-json';
 import type { LayerlabApi } from '../api/service';
 import { MAX_IMPORT_BYTES, inspectFile, saveImport } from '../api/imports';
 import { COOKIE, hostAllowed, newToken, originAllowed, requestToken, tokensEqual } from './auth';
-import { securityHeaders, serveFile } from './static-files';
+import { PRELOAD_ELEMENT, type Preloaded, RUNS_FIRST_PAGE } from '../../src-api/run-columns';
+import { listRunColumns } from '../api/runs-list';
+import { jsonDataBlock, securityHeaders, serveFile, serveIndex } from './static-files';
 
 export interface UiServerOptions {
   api: LayerlabApi;
@@ -81,7 +83,26 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       res.writeHead(302, { Location: url.pathname + url.search }).end();
       return;
     }
+    if (url.pathname === '/' || url.pathname === '/index.html') {
+      await serveIndex(rendererDir, preload(), res);
+      return;
+    }
     await serveFile(rendererDir, url.pathname, res);
+  }
+
+  /**
+   * The runs view's first page, for the page's HTML (src-api/run-columns.ts, RUNS_FIRST_PAGE):
+   * a tab opening on the runs table shows it without waiting for its WebSocket. If the
+   * store cannot list now, nothing: the page asks over the WebSocket and shows the error.
+   */
+  function preload(): string {
+    try {
+      const result = listRunColumns(api.store, RUNS_FIRST_PAGE, new Map());
+      const preloaded: Preloaded = { method: 'runs.table', params: RUNS_FIRST_PAGE, result };
+      return jsonDataBlock(PRELOAD_ELEMENT, preloaded);
+    } catch {
+      return '';
+    }
   }
 
   /**

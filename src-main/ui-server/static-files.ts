@@ -77,3 +77,30 @@ export async function serveFile(root: string, urlPath: string, res: ServerRespon
   });
   res.end(bytes);
 }
+
+/**
+ * The app's page (index.html) with `head` (HTML) added at the end of its <head>: made per
+ * request, never cached. Unlike a file, a missing index.html is a 500 with what to do.
+ */
+export async function serveIndex(root: string, head: string, res: ServerResponse): Promise<void> {
+  let html: string;
+  try {
+    html = await readFile(join(root, 'index.html'), 'utf8');
+  } catch {
+    res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${join(root, 'index.html')} is missing: build the renderer (npm run build)\n`);
+    return;
+  }
+  const at = html.indexOf('</head>');
+  const body = Buffer.from(at < 0 ? html + head : html.slice(0, at) + head + html.slice(at));
+  res.writeHead(200, { 'Content-Type': TYPES['.html'], 'Content-Length': body.length, 'Cache-Control': 'no-store' });
+  res.end(body);
+}
+
+/**
+ * A JSON value as an HTML data block (`<script type="application/json" id=…>`), which the
+ * page reads and never runs (the CSP's script-src does not apply to it). Every `<` is
+ * escaped, so no text inside can close the element.
+ */
+export function jsonDataBlock(id: string, value: unknown): string {
+  return `<script type="application/json" id="${id}">${JSON.stringify(value).replace(/</g, '\\u003c')}</script>`;
+}

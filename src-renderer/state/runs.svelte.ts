@@ -3,8 +3,9 @@
  * objects in a raw state array (no deep proxies over 10,000 rows); a change replaces a row.
  * Sorting and filtering happen here, so every column can be sorted and searched.
  */
-import { type RunTableRow as RunRow, tableRows } from '../../src-api/run-columns';
+import { RUNS_FIRST_PAGE, type RunTableRow as RunRow, tableRows } from '../../src-api/run-columns';
 import { api } from '../lib/api';
+import { preloaded } from '../lib/preload';
 import { measure } from '../lib/perf';
 import { RowIndex, mergeRows } from '../lib/run-rows';
 import { onEvent } from './events.svelte';
@@ -83,11 +84,12 @@ class RunsState {
    * says when more is coming.
    */
   async load(): Promise<void> {
-    const FIRST = 200;
+    const FIRST = RUNS_FIRST_PAGE.limit;
     const PAGE = 2500;
     try {
       const started = performance.now();
-      const answer = await api.call('runs.table', { offset: 0, limit: FIRST });
+      // `layerlab ui` sends the first page inside the HTML; otherwise (Electron) it is asked for.
+      const answer = preloaded('runs.table', RUNS_FIRST_PAGE) ?? (await api.call('runs.table', RUNS_FIRST_PAGE));
       const first = tableRows(answer.columns);
       measure('runs-list', started, { runs: first.length });
       this.rows = first;

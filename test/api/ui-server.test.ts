@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { API_LIMITS } from '../../src-api';
+import { API_LIMITS, API_METHODS, type Result } from '../../src-api';
+import { type Preloaded, RUNS_FIRST_PAGE, tableRows } from '../../src-api/run-columns';
 import { type UiServer, startUiServer } from '../../src-main/ui-server/server';
 import { type ApiFixture, openApi, planarConfig } from './helpers';
 
@@ -94,6 +95,30 @@ describe('HTTP', () => {
     expect(page.headers['content-security-policy']).toMatch(/default-src 'none'; script-src 'self'/);
     expect(page.headers['x-frame-options']).toBe('DENY');
     expect((await get('/assets/app.js', { cookie: cookie.split(';')[0] })).headers['content-type']).toMatch(/javascript/);
+  });
+
+  it('sends the runs view’s first page inside the page, as runs.table answers it, safe as HTML', async () => {
+    writeFileSync(join(site, 'index.html'), '<!doctype html><html><head><title>Layerlab</title></head><body></body></html>');
+    const id = f.store.createRun({ name: '</script><script>alert(1)</script> <!-- run', config: JSON.stringify(planarConfig()), tags: ['a<b'] });
+    const cookie = `layerlab_token=${server.token}`;
+    const page = await get('/', { cookie });
+    expect(page.status).toBe(200);
+    expect(page.headers['cache-control']).toBe('no-store');
+    expect(Buffer.byteLength(page.body)).toBe(Number(page.headers['content-length']));
+    const match = /<script type="application\/json" id="layerlab-preload">([^<]*)<\/script><\/head>/.exec(page.body);
+    expect(match, page.body).not.toBeNull();
+    // Nothing inside can close the element or open a comment: every < is escaped.
+    expect(match![1]).not.toContain('<');
+    const preloaded = JSON.parse(match![1]) as Preloaded;
+    expect(preloaded).toMatchObject({ method: 'runs.table', params: RUNS_FIRST_PAGE });
+    const answer = preloaded.result as Result<'runs.table'>;
+    expect(API_METHODS['runs.table'].result.safeParse(answer).success).toBe(true);
+    const expected = await f.client.call('runs.table', RUNS_FIRST_PAGE);
+    expect(tableRows(answer.columns)).toEqual(tableRows(expected.columns));
+    expect(tableRows(answer.columns)[0]).toMatchObject({ id, name: '</script><script>alert(1)</script> <!-- run', tags: ['a<b'] });
+    // The same page at /index.html; other files as they are.
+    expect((await get('/index.html', { cookie })).body).toContain('id="layerlab-preload"');
+    expect((await get('/assets/app.js', { cookie })).body).toBe('console.log(1)');
   });
 
   it('refuses a foreign Host (DNS rebinding) and paths outside the renderer', async () => {
