@@ -1,35 +1,49 @@
 /**
  * The sweep engine, measured side by side in the same run:
  *
- * 1. Parallel efficiency: 16 equal trials (planar m = 400, [4] tanh, 30,000 iterations,
- *    differing only in init.seed) trained one after another in this process with no store
- *    and no processes, then as a sweep with 1 and with 2 trial processes, each sweep timed
- *    from start to end: process start-up, messages and store writes included. Efficiency =
+ * 1. Parallel efficiency, for two trial lengths: 16 equal trials (planar m = 400, [4] tanh,
+ *    30,000 iterations, and a longer run of 90,000; differing only in init.seed) trained
+ *    one after another in this process with no store and no processes, then as a sweep
+ *    with 1 and with 2 trial processes, each sweep timed from start to end: process
+ *    start-up, messages and store writes included. The 2-process sweep runs twice: cold,
+ *    as `layerlab sweep` does (a pool of its own, started with the sweep and closed with
+ *    it), and warm, as the app and `layerlab ui` do (a shared pool whose processes stay
+ *    between sweeps; warmed by a short sweep first, which is not timed). Efficiency =
  *    sequential time ÷ (parallel time × workers), against both baselines: the in-process
- *    loop, and the honest one, the same sweep machinery with 1 process. Target ≥ 0.9 on 2
- *    cores.
+ *    loop, and the same sweep machinery with 1 process. Target ≥ 0.9 on 2 cores.
  *
  *    Wall time needs the 2 cores to itself, which a shared machine does not give, so the
  *    CPU time of every part is measured as well: the driver (this process,
  *    process.cpuUsage), each trial's training (its process's CPU from /proc between the
- *    trial's 'started' and 'finished' messages) and the trial processes in all (start-up
- *    included). From those follows what the efficiency would be on 2 free cores: the
- *    1-process sweep takes one start-up plus the training (the driver works on the other
- *    core meanwhile), the 2-process sweep all of its CPU spread over 2 cores.
- * 2. The cost of progress streaming to one trial: the same trial in the same process, with
+ *    trial's 'started' and 'finished' messages, split into the main thread's and the other
+ *    threads': V8 compiles optimized code and collects garbage on threads of its own, which
+ *    run on the other core when a trial has the machine to itself) and the trial processes
+ *    in all (start-up included). From those follows what the efficiency would be on 2 free
+ *    cores: the sequential loop takes its main thread's CPU (its other threads run beside
+ *    it), a 2-process sweep all of its CPU spread over the 2 cores.
+ * 2. What starting one trial process costs, to its first message: bundled, through tsx,
+ *    and a bare node process that only sends that message.
+ * 3. The cost of progress streaming to one trial: the same trial in the same process, with
  *    streaming (progress every 10 steps, batched to one message per 50 ms) and without (the
  *    history sent once at the end), alternated; the target is under 5 % slower. Once for a
  *    typical trial (a history entry every 100 steps) and once for a worst case (every step).
  *    Measured as the trial process's CPU time, fastest of each side: wall time, and even CPU
  *    time, grow by tens of percent when other work shares the cores.
  *
- * Environment: LAYERLAB_BENCH_REPEATS (default 1) repeats of part 1 (the best is kept);
- * LAYERLAB_BENCH_PAIRS (default 7) alternated pairs of part 2.
+ * The in-process loop and the trial processes use the same kernels: when this process has
+ * WebAssembly relaxed SIMD (`npm run bench` runs core.bench.ts first, which turns it on),
+ * the trial processes get the flag too.
+ *
+ * Environment: LAYERLAB_BENCH_SWEEP_ITERATIONS (default 30000) and
+ * LAYERLAB_BENCH_SWEEP_LONG_ITERATIONS (default 90000; 0 leaves the longer trials out), the
+ * trial lengths; LAYERLAB_BENCH_REPEATS (default 1) repeats of part 1 (the best is kept);
+ * LAYERLAB_BENCH_PAIRS (default 7) alternated pairs of part 3.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseRunConfig, type RunConfig } from '../src-core/config';
+import { activeKernels } from '../src-core/wasm/engine';
 import { filesRelativeTo } from '../src-main/data/files';
 import { type RunRecorder, trainRun } from '../src-main/runner/train-run';
 import { RunStore } from '../src-main/store';
@@ -45,6 +59,9 @@ const REPEATS = Number(process.env.LAYERLAB_BENCH_REPEATS ?? 1);
 const PAIRS = Number(process.env.LAYERLAB_BENCH_PAIRS ?? 7);
 const TRIALS = 16;
 const WORKERS = 2;
+const LENGTHS = [Number(process.env.LAYERLAB_BENCH_SWEEP_ITERATIONS ?? 30_000), Number(process.env.LAYERLAB_BENCH_SWEEP_LONG_ITERATIONS ?? 90_000)].filter(
+  (n) => n > 0,
+);
 
 function base(iterations: number, logEvery: number) {
   return {
@@ -55,9 +72,16 @@ function base(iterations: number, logEvery: number) {
   };
 }
 
-// Longer trials (LAYERLAB_BENCH_SWEEP_ITERATIONS) show how much of the loss is fixed cost per process and trial.
-const ITERATIONS = Number(process.env.LAYERLAB_BENCH_SWEEP_ITERATIONS ?? 30_000);
-const spec = { name: 'bench', base: base(ITERATIONS, 100), parameters: { 'init.seed': Array.from({ length: TRIALS }, (_, i) => i) } };
+const specOf = (iterations: number, trials = TRIALS) => ({
+  name: 'bench',
+  base: base(iterations, 100),
+  parameters: { 'init.seed': Array.from({ length: trials }, (_, i) => i) },
+});
+
+/** Flags that give the trial processes the kernels this process uses. */
+function kernelFlags(): string[] {
+  return activeKernels() === 'relaxed' ? ['--experimental-wasm-relaxed-simd'] : [];
+}
 
 const nothing: RunRecorder = { startRun() {}, appendMetrics() {}, finishRun() {}, saveWeights() {} };
 
@@ -66,15 +90,21 @@ interface Times {
   wall: number;
   /** CPU seconds of this process (the driver, or the in-process loop). */
   cpu: number;
+  /** CPU seconds of this process's main thread (the in-process loop's critical path). */
+  cpuMain: number;
   /** CPU seconds of the trial processes, start-up included (0 in process). */
   trialProcesses: number;
   /** CPU seconds of the training itself: each trial's, from its start to its end. */
   training: number;
+  /** The part of `training` on the trial processes' main threads. */
+  trainingMain: number;
   /** Messages the driver received from trial processes. */
   messages: number;
+  /** Trial processes started for this sweep. */
+  started: number;
 }
 
-const none: Times = { wall: Infinity, cpu: NaN, trialProcesses: NaN, training: NaN, messages: 0 };
+const none: Times = { wall: Infinity, cpu: NaN, cpuMain: NaN, trialProcesses: NaN, training: NaN, trainingMain: NaN, messages: 0, started: 0 };
 
 /** CPU seconds this process has used (all its threads). */
 function ownCpu(): number {
@@ -86,22 +116,36 @@ function ownCpu(): number {
 async function sequentialInProcess(configs: RunConfig[]): Promise<Times> {
   const start = performance.now();
   const cpu = ownCpu();
+  const main = threadCpu(process.pid);
   for (const config of configs) await trainRun({ store: nothing, runId: 'bench', config, files: filesRelativeTo('.') });
   const used = ownCpu() - cpu;
-  return { wall: performance.now() - start, cpu: used, trialProcesses: 0, training: used, messages: 0 };
+  const usedMain = threadCpu(process.pid) - main;
+  return { wall: performance.now() - start, cpu: used, cpuMain: usedMain, trialProcesses: 0, training: used, trainingMain: usedMain, messages: 0, started: 0 };
 }
 
-/** Trial hosts that also measure each trial's CPU time between its 'started' and 'finished' messages. */
-function measuredHosts(counts: { training: number; messages: number }): TrialHostFactory {
-  const hosts = forkHosts();
+type Counts = Pick<Times, 'training' | 'trainingMain' | 'messages' | 'started'>;
+const noCounts = (): Counts => ({ training: 0, trainingMain: 0, messages: 0, started: 0 });
+
+/**
+ * Trial hosts that also measure each trial's CPU time between its 'started' and 'finished'
+ * messages, into `meter.counts` (which a warm pool's next sweep replaces).
+ */
+function measuredHosts(meter: { counts: Counts }): TrialHostFactory {
+  const hosts = forkHosts({ nodeFlags: kernelFlags() });
   return (events) => {
-    let startedAt = 0;
+    let startedAt = { all: 0, main: 0 };
+    meter.counts.started++;
     const host = hosts({
       message: (value) => {
+        const counts = meter.counts;
         counts.messages++;
         const type = (value as { type?: unknown }).type;
-        if (type === 'started') startedAt = cpuSeconds(host.pid!);
-        else if (type === 'finished') counts.training += cpuSeconds(host.pid!) - startedAt;
+        const pid = host.pid!;
+        if (type === 'started') startedAt = { all: cpuSeconds(pid), main: threadCpu(pid) };
+        else if (type === 'finished') {
+          counts.training += cpuSeconds(pid) - startedAt.all;
+          counts.trainingMain += threadCpu(pid) - startedAt.main;
+        }
         events.message(value);
       },
       exit: (exit) => events.exit(exit),
@@ -110,27 +154,35 @@ function measuredHosts(counts: { training: number; messages: number }): TrialHos
   };
 }
 
-/** The sweep, from creating it to its end (pool started and closed inside). */
-async function sweep(concurrency: number): Promise<Times> {
+/**
+ * The sweep, from creating it to its end. Without `warm`, on a pool of its own, started and
+ * closed inside (as `layerlab sweep`); with it, on that pool, whose processes stay.
+ */
+async function sweep(iterations: number, concurrency: number, warm?: { pool: TrialPool; meter: { counts: Counts } }): Promise<Times> {
   const dir = mkdtempSync(path.join(tmpdir(), 'layerlab-bench-sweep-'));
   const store = RunStore.open(path.join(dir, 'store'));
   try {
-    const counts = { training: 0, messages: 0 };
+    const meter = warm?.meter ?? { counts: noCounts() };
+    meter.counts = noCounts();
+    const before = new Map((warm?.pool.pids() ?? []).map((pid) => [pid, cpuSeconds(pid)]));
     const start = performance.now();
     const cpu = ownCpu();
     const children = cpuSeconds('self', true);
-    const loaded = loadSweepSpec(spec, dir);
+    const loaded = loadSweepSpec(specOf(iterations), dir);
     const sweepId = createSweep(store, loaded.stored, loaded.plan);
-    const outcome = await new SweepRun({ store, sweepId, hosts: measuredHosts(counts), concurrency }).run();
-    const times = {
-      wall: performance.now() - start,
-      cpu: ownCpu() - cpu,
-      // Counted once the processes have ended and been waited for, which run() waits for.
-      trialProcesses: cpuSeconds('self', true) - children,
-      ...counts,
-    };
+    const run = warm ? new SweepRun({ store, sweepId, pool: warm.pool, concurrency }) : new SweepRun({ store, sweepId, hosts: measuredHosts(meter), concurrency });
+    const outcome = await run.run();
+    const wall = performance.now() - start;
+    const driver = ownCpu() - cpu;
+    // Cold: counted once the processes have ended and been waited for, which run() waits
+    // for. Warm: the pool's processes, which are still there.
+    let trialProcesses = cpuSeconds('self', true) - children;
+    if (warm) {
+      trialProcesses = 0;
+      for (const pid of warm.pool.pids()) trialProcesses += cpuSeconds(pid) - (before.get(pid) ?? 0);
+    }
     if (outcome.trials.some((t) => t.status !== 'completed')) throw new Error(`a bench trial did not complete: ${outcome.trials.map((t) => t.reason).join('; ')}`);
-    return times;
+    return { wall, cpu: driver, cpuMain: NaN, trialProcesses, ...meter.counts };
   } finally {
     store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -139,62 +191,105 @@ async function sweep(concurrency: number): Promise<Times> {
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const load = () => loadavg()[0].toFixed(2);
+const ratio = (x: number) => x.toFixed(3);
 
 async function parallelEfficiency(): Promise<void> {
-  const loaded = loadSweepSpec(spec, process.cwd());
+  const flags = kernelFlags();
+  console.log(
+    `kernels: ${activeKernels()} in this process and in the trial processes${flags.length ? ` (given ${flags.join(' ')})` : ''}; ` +
+      `cold: a pool per sweep, as layerlab sweep; warm: a pool kept between sweeps, as the app and layerlab ui`,
+  );
+  // The warm pool: started and warmed once by a short sweep, then used by every warm sweep.
+  const meter = { counts: noCounts() };
+  const pool = new TrialPool({ hosts: measuredHosts(meter), size: WORKERS });
+  try {
+    await sweep(LENGTHS[0], WORKERS, { pool, meter });
+    for (const iterations of LENGTHS) await efficiencyAt(iterations, { pool, meter });
+  } finally {
+    await pool.close();
+  }
+}
+
+async function efficiencyAt(iterations: number, warm: { pool: TrialPool; meter: { counts: Counts } }): Promise<void> {
+  const loaded = loadSweepSpec(specOf(iterations), process.cwd());
   const configs = loaded.plan.trials.map((t) => t.config);
-  const best = { sequential: none, one: none, two: none };
+  const best = { sequential: none, one: none, cold: none, warm: none };
   const keep = (a: Times, b: Times) => (b.wall < a.wall ? b : a);
   const loads: string[] = [load()];
   for (let r = 0; r < REPEATS; r++) {
     best.sequential = keep(best.sequential, await sequentialInProcess(configs));
-    best.one = keep(best.one, await sweep(1));
-    best.two = keep(best.two, await sweep(WORKERS));
+    best.one = keep(best.one, await sweep(iterations, 1));
+    best.cold = keep(best.cold, await sweep(iterations, WORKERS));
+    best.warm = keep(best.warm, await sweep(iterations, WORKERS, warm));
     loads.push(load());
   }
-  const { sequential, one, two } = best;
+  const { sequential, one, cold } = best;
   const total = (t: Times) => t.cpu + t.trialProcesses;
+  const other = (t: Times) => t.training - t.trainingMain;
   const row = (label: string, t: Times) =>
-    `  ${label.padEnd(44)}${seconds(t.wall).padStart(8)}  ${(total(t) / (t.wall / 1000)).toFixed(2).padStart(5)} cores  ` +
-    `CPU: driver ${t.cpu.toFixed(2).padStart(5)} s, trial processes ${t.trialProcesses.toFixed(2).padStart(6)} s ` +
-    `(training ${t.training.toFixed(2)} s, the rest ${(t.trialProcesses - t.training).toFixed(2)} s)`;
-  console.log(`sweep throughput: ${TRIALS} equal trials (planar m = 400, [4] tanh, ${ITERATIONS.toLocaleString('en-US')} iterations); load average ${loads.join(' → ')} on 2 cores`);
-  console.log(`  ${''.padEnd(44)}${'wall'.padStart(8)}  ${'used'.padStart(11)}`);
+    `  ${label.padEnd(40)}${seconds(t.wall).padStart(8)} ${(total(t) / (t.wall / 1000)).toFixed(2).padStart(5)} cores  ` +
+    `CPU: driver ${t.cpu.toFixed(2)} s, trial processes ${t.trialProcesses.toFixed(2)} s = training ${t.training.toFixed(2)} s ` +
+    `(other threads ${other(t).toFixed(2)}) + the rest ${(t.trialProcesses - t.training).toFixed(2)} s (${t.started} started)`;
+  console.log(`\nsweep throughput: ${TRIALS} equal trials (planar m = 400, [4] tanh, ${iterations.toLocaleString('en-US')} iterations); load average ${loads.join(' → ')} on 2 cores`);
   console.log(
-    `  ${'sequential, in this process (no store):'.padEnd(44)}${seconds(sequential.wall).padStart(8)}  ` +
-      `${(sequential.cpu / (sequential.wall / 1000)).toFixed(2).padStart(5)} cores  CPU ${sequential.cpu.toFixed(2)} s`,
+    `  ${'sequential, in this process (no store):'.padEnd(40)}${seconds(sequential.wall).padStart(8)} ${(sequential.cpu / (sequential.wall / 1000)).toFixed(2).padStart(5)} cores  ` +
+      `CPU ${sequential.cpu.toFixed(2)} s (main thread ${sequential.cpuMain.toFixed(2)} s, other threads ${(sequential.cpu - sequential.cpuMain).toFixed(2)} s)`,
   );
-  console.log(row('sweep, 1 trial process:', one));
-  console.log(row(`sweep, ${WORKERS} trial processes:`, two));
-  console.log(`  wall-clock parallel efficiency (needs the cores to itself; this machine's load was ${loads.join(' → ')}):`);
-  console.log(`    vs in-process sequential: ${sequential.wall.toFixed(0)} ms ÷ (${two.wall.toFixed(0)} ms × ${WORKERS}) = ${(sequential.wall / (two.wall * WORKERS)).toFixed(3)}   (target ≥ 0.9)`);
-  console.log(`    vs the 1-process sweep:   ${one.wall.toFixed(0)} ms ÷ (${two.wall.toFixed(0)} ms × ${WORKERS}) = ${(one.wall / (two.wall * WORKERS)).toFixed(3)}   (target ≥ 0.9)`);
+  console.log(row('sweep, 1 trial process (cold):', one));
+  console.log(row(`sweep, ${WORKERS} trial processes (cold):`, cold));
+  console.log(row(`sweep, ${WORKERS} trial processes (warm):`, best.warm));
+  console.log(`  wall-clock parallel efficiency (needs the cores to itself; this machine's load was ${loads.join(' → ')}):   (target ≥ 0.9)`);
+  for (const [label, two] of [['cold', cold], ['warm', best.warm]] as const) {
+    console.log(
+      `    ${label}: vs in-process sequential ${sequential.wall.toFixed(0)} ms ÷ (${two.wall.toFixed(0)} ms × ${WORKERS}) = ${ratio(sequential.wall / (two.wall * WORKERS))}; ` +
+        `vs the 1-process sweep ${one.wall.toFixed(0)} ms ÷ (${two.wall.toFixed(0)} ms × ${WORKERS}) = ${ratio(one.wall / (two.wall * WORKERS))}`,
+    );
+  }
+  // On 2 free cores: the in-process loop's wall time is its main thread's CPU (its other
+  // threads run beside it on the other core); the 1-process sweep's is its process's CPU
+  // (the driver runs beside it); a 2-process sweep's is all of its CPU (both processes' and
+  // the driver's) shared by the 2 cores.
+  const free = (two: Times) => total(two) / WORKERS;
   console.log(
-    `  driver CPU: ${(1000 * two.cpu / TRIALS).toFixed(0)} ms a trial, ${(1000 * two.cpu / Math.max(1, two.messages)).toFixed(2)} ms a message ` +
-      `(${two.messages} messages); ${((100 * two.cpu) / total(two)).toFixed(1)} % of the 2-process sweep's CPU`,
+    `  from CPU time, on 2 free cores: cold ${ratio(sequential.cpuMain / (free(cold) * WORKERS))} vs in-process, ${ratio(one.trialProcesses / (free(cold) * WORKERS))} vs 1 process; ` +
+      `warm ${ratio(sequential.cpuMain / (free(best.warm) * WORKERS))} vs in-process, ${ratio(one.trialProcesses / (free(best.warm) * WORKERS))} vs 1 process`,
   );
-  const startup = (t: Times, processes: number) => (t.trialProcesses - t.training) / processes;
+  const perTrial = (x: number) => `${(x / TRIALS).toFixed(3)} s`;
   console.log(
-    `  trial processes: start-up and idle ${startup(one, 1).toFixed(2)} s a process (1-process sweep), ${startup(two, WORKERS).toFixed(2)} s (2-process); ` +
-      `training ${(one.training / TRIALS).toFixed(3)} s a trial alone, ${(two.training / TRIALS).toFixed(3)} s two at a time ` +
-      `(${((two.training / one.training - 1) * 100).toFixed(1)} %: the two cores slowing each other)`,
+    `  a trial's training: ${perTrial(sequential.cpuMain)} main thread in process; in 1 process ${perTrial(one.trainingMain)} main + ${perTrial(other(one))} other threads; ` +
+      `2 at once (cold) ${perTrial(cold.trainingMain)} + ${perTrial(other(cold))}; warm ${perTrial(best.warm.trainingMain)} + ${perTrial(other(best.warm))}`,
   );
-  // On 2 free cores: the 1-process sweep's wall time is its process's start-up plus the
-  // training (the driver runs beside it on the other core); the 2-process sweep's is all of
-  // its CPU (both processes' and the driver's) shared by the 2 cores.
-  const oneFree = one.trialProcesses;
-  const twoFree = total(two) / WORKERS;
+  const startup = (t: Times) => (t.started ? (t.trialProcesses - t.training) / t.started : NaN);
   console.log(
-    `  from CPU time, on 2 free cores: vs in-process sequential ${(sequential.cpu / (twoFree * WORKERS)).toFixed(3)}, ` +
-      `vs the 1-process sweep ${(oneFree / (twoFree * WORKERS)).toFixed(3)}; ` +
-      `without the cores slowing each other (training as alone) ${(oneFree / ((total(two) - two.training + one.training))).toFixed(3)}`,
+    `  trial processes besides training: ${startup(one).toFixed(2)} s a process (1-process sweep), ${startup(cold).toFixed(2)} s (2-process, cold); ` +
+      `${(best.warm.trialProcesses - best.warm.training).toFixed(2)} s in all when warm`,
+  );
+  const drivers = [['cold', cold], ['warm', best.warm]] as const;
+  console.log(
+    `  driver CPU: ` +
+      drivers
+        .map(
+          ([label, t]) =>
+            `${label} ${((1000 * t.cpu) / TRIALS).toFixed(0)} ms a trial, ${((1000 * t.cpu) / Math.max(1, t.messages)).toFixed(2)} ms a message (${t.messages}), ` +
+            `${((100 * t.cpu) / (t.wall / 1000)).toFixed(1)} % of a core while it ran, ${((100 * t.cpu) / total(t)).toFixed(1)} % of the sweep's CPU`,
+        )
+        .join('; '),
   );
 }
 
-/** CPU seconds (user + system) process `pid` has used, from /proc (Linux); NaN elsewhere. */
+/** CPU seconds of thread `tid` of process `pid` (its main thread when tid = pid), from /proc; NaN elsewhere. */
+function threadCpu(pid: number, tid = pid): number {
+  return procCpu(`/proc/${pid}/task/${tid}/stat`, false);
+}
+
+/** CPU seconds (user + system) process `pid` has used, from /proc (Linux); NaN elsewhere. With `children`, its waited-for children's. */
 function cpuSeconds(pid: number | 'self', children = false): number {
+  return procCpu(`/proc/${pid}/stat`, children);
+}
+
+function procCpu(file: string, children: boolean): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(file, 'utf8');
     // Fields after the command name; utime is field 14, stime 15, cutime 16, cstime 17.
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
     const ticks = children ? f[16 - 3] + f[17 - 3] : f[14 - 3] + f[15 - 3];
@@ -230,7 +325,7 @@ function timeTrial(pool: TrialPool, request: RunRequest): Promise<{ wall: number
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function streamingSlowdown(): Promise<void> {
-  const pool = new TrialPool({ hosts: forkHosts(), size: 1 });
+  const pool = new TrialPool({ hosts: forkHosts({ nodeFlags: kernelFlags() }), size: 1 });
   try {
     for (const [label, logEvery] of [['a history entry every 100 steps', 100], ['a history entry every step (worst case)', 1]] as const) {
       const parsed = parseRunConfig(base(40_000, logEvery));
@@ -267,34 +362,45 @@ async function streamingSlowdown(): Promise<void> {
   }
 }
 
-/** What starting one trial process costs: fork to its 'ready' message, wall and CPU time, bundled and through tsx, alternated. */
+/**
+ * What starting one trial process costs: fork to its first message, wall and CPU time,
+ * bundled, through tsx, and a bare node process that sends that message at once, alternated.
+ */
 async function startupCost(): Promise<void> {
   const bundled = trialProgram();
-  const programs = { bundled, tsx: TSX_PROGRAM };
-  const times: Record<keyof typeof programs, { wall: number; cpu: number }[]> = { bundled: [], tsx: [] };
-  for (let i = 0; i < 5; i++) {
-    for (const kind of ['bundled', 'tsx'] as const) {
-      const start = performance.now();
-      times[kind].push(
-        await new Promise((resolve) => {
-          const host = forkHosts({ entry: programs[kind].entry, execArgv: programs[kind].execArgv })({
-            message: () => {
-              const wall = performance.now() - start;
-              const cpu = cpuSeconds(host.pid!);
-              host.send({ type: 'shutdown' });
-              resolve({ wall, cpu });
-            },
-            exit: () => {},
-          });
-        }),
-      );
+  const dir = mkdtempSync(path.join(tmpdir(), 'layerlab-bench-bare-'));
+  const bare = path.join(dir, 'bare.cjs');
+  writeFileSync(bare, "process.send({ type: 'ready', pid: process.pid }); process.on('message', () => process.exit(0));\n");
+  const programs = { bundled, tsx: TSX_PROGRAM, bare: { entry: bare, execArgv: [] } };
+  const kinds = ['bundled', 'tsx', 'bare'] as const;
+  const times: Record<(typeof kinds)[number], { wall: number; cpu: number }[]> = { bundled: [], tsx: [], bare: [] };
+  try {
+    for (let i = 0; i < 5; i++) {
+      for (const kind of kinds) {
+        const start = performance.now();
+        times[kind].push(
+          await new Promise((resolve) => {
+            const host = forkHosts({ entry: programs[kind].entry, execArgv: programs[kind].execArgv })({
+              message: () => {
+                const wall = performance.now() - start;
+                const cpu = cpuSeconds(host.pid!);
+                host.send({ type: 'shutdown' });
+                resolve({ wall, cpu });
+              },
+              exit: () => {},
+            });
+          }),
+        );
+      }
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  const describe = (kind: keyof typeof programs) =>
+  const describe = (kind: (typeof kinds)[number]) =>
     `${seconds(median(times[kind].map((t) => t.wall)))}, CPU ${median(times[kind].map((t) => t.cpu)).toFixed(2)} s`;
   console.log(
-    `  starting one trial process, to its first message (median of 5): bundled ${describe('bundled')}` +
-      `${bundled.execArgv.length ? ' (no bundle here: tsx)' : ''}; through tsx ${describe('tsx')}`,
+    `\nstarting one trial process, to its first message (median of 5): bundled ${describe('bundled')}` +
+      `${bundled.execArgv.length ? ' (no bundle here: tsx)' : ''}; through tsx ${describe('tsx')}; a bare node process ${describe('bare')}`,
   );
 }
 

@@ -15,6 +15,8 @@ export interface ForkHostOptions {
   execArgv?: string[];
   /** V8's heap limit in MB (--max-old-space-size); past it the trial fails as out of memory. */
   memoryLimitMb?: number;
+  /** More node or V8 flags, after the program's own (e.g. --experimental-wasm-relaxed-simd). */
+  nodeFlags?: string[];
   env?: NodeJS.ProcessEnv;
   cwd?: string;
 }
@@ -31,6 +33,7 @@ export function forkHosts(options: ForkHostOptions = {}): TrialHostFactory {
     program ??= trialProgram();
     const execArgv = [...program.execArgv];
     if (options.memoryLimitMb !== undefined) execArgv.push(`--max-old-space-size=${options.memoryLimitMb}`);
+    if (options.nodeFlags) execArgv.push(...options.nodeFlags);
     const stderr = new TextTail();
     const child = fork(program.entry, [], {
       execArgv,
