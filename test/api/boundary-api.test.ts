@@ -2,9 +2,14 @@
  * runs.boundary through the API (src-main/api/service.ts): its grid comes from the boundary
  * workers, its points and confusion matrix from this process, and the whole answer must be
  * what the single-thread evaluateBoundary gives for the same weights, bit for bit: for the
- * final weights, for checkpoints, asked for many at once and again (the kept points).
+ * final weights, for checkpoints, asked for many at once and again (the kept points); and
+ * the same answer must cross both transports (WebSocket, Electron IPC) intact.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { base64ToBytes, base64ToFloat32 } from '../../src-api';
 import { parseRunConfig } from '../../src-core/config';
 import { prepareExperiment } from '../../src-core/experiment';
@@ -13,7 +18,9 @@ import { Network } from '../../src-core/network';
 import { evaluateBoundary } from '../../src-main/api/boundary';
 import { checkpointMatrices, loadCheckpoints } from '../../src-main/api/checkpoints';
 import { filesRelativeTo } from '../../src-main/data/files';
-import { type ApiFixture, openApi, planarConfig } from './helpers';
+import { CHANNELS, registerIpc } from '../../src-main/electron/ipc';
+import { startUiServer } from '../../src-main/ui-server/server';
+import { type ApiFixture, FakeIpcMain, openApi, planarConfig } from './helpers';
 
 let f: ApiFixture;
 let id: string;
@@ -76,5 +83,91 @@ describe('runs.boundary', () => {
     const asks = [undefined, ...steps, undefined, ...steps.slice().reverse()].map((step, i) => ({ step, grid: 20 + (i % 5) * 17 }));
     const answers = await Promise.all(asks.map((a) => f.client.call('runs.boundary', { id, ...a })));
     for (const [i, a] of asks.entries()) expectSame(answers[i], await expected(a.step, a.grid), `request ${i} (step ${a.step ?? 'final'})`);
+  });
+});
+
+describe('runs.boundary over the transports', () => {
+  /** Requests whose answers must be the same everywhere, and bad ones with their error codes. */
+  async function cases() {
+    const steps = (await f.client.call('runs.get', { id })).checkpoints;
+    return {
+      good: [{ id, grid: 200 }, { id, step: steps[1], grid: 77 }],
+      bad: [
+        { params: { id, grid: 1 }, code: 'invalid' },
+        { params: { id, grid: 401 }, code: 'invalid' },
+        { params: { id, step: 7 }, code: 'not-found' },
+        { params: { id: 'nosuchrun' }, code: 'not-found' },
+      ],
+    };
+  }
+
+  it('crosses the WebSocket intact, and refuses bad requests with their codes', async () => {
+    const site = mkdtempSync(join(tmpdir(), 'layerlab-site-'));
+    writeFileSync(join(site, 'index.html'), '<!doctype html><title>Layerlab</title>');
+    const server = await startUiServer({ api: f.api, rendererDir: site });
+    try {
+      const ws = await new Promise<WebSocket>((resolve, reject) => {
+        const socket = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, { headers: { origin: `http://127.0.0.1:${server.port}` } });
+        socket.once('open', () => resolve(socket));
+        socket.once('error', reject);
+      });
+      const waiting = new Map<number, (m: any) => void>();
+      ws.on('message', (data) => {
+        const m = JSON.parse(data.toString());
+        if (typeof m.id === 'number') waiting.get(m.id)?.(m);
+      });
+      let n = 0;
+      const call = (method: string, params: unknown) =>
+        new Promise<any>((resolve) => {
+          const requestId = ++n;
+          waiting.set(requestId, resolve);
+          ws.send(JSON.stringify({ id: requestId, method, params }));
+        });
+      const { good, bad } = await cases();
+      for (const params of good) {
+        const [over, here] = await Promise.all([call('runs.boundary', params), f.client.call('runs.boundary', params)]);
+        expect(over.ok).toBe(true);
+        expect(over.result).toEqual(JSON.parse(JSON.stringify(here)));
+      }
+      for (const b of bad) {
+        const answer = await call('runs.boundary', b.params);
+        expect(answer.ok, JSON.stringify(b.params)).toBe(false);
+        expect(answer.error.code, JSON.stringify(b.params)).toBe(b.code);
+      }
+      ws.close();
+    } finally {
+      await server.close();
+      rmSync(site, { recursive: true, force: true });
+    }
+  });
+
+  it('crosses Electron IPC intact, and refuses bad requests with their codes', async () => {
+    const ipc = new FakeIpcMain();
+    const unregister = registerIpc(ipc as never, {
+      api: f.api,
+      isTrustedUrl: (url) => url === 'file:///app/index.html',
+      saveFile: async () => null,
+      openFile: async () => null,
+    });
+    try {
+      const sender = { id: 7, send: () => {}, isDestroyed: () => false, once: () => {} };
+      const ev = { sender, senderFrame: { url: 'file:///app/index.html', parent: null } };
+      let n = 0;
+      const call = async (method: string, params: unknown) =>
+        JSON.parse((await ipc.invoke(CHANNELS.request, ev, JSON.stringify({ id: ++n, method, params }))) as string);
+      const { good, bad } = await cases();
+      for (const params of good) {
+        const [over, here] = await Promise.all([call('runs.boundary', params), f.client.call('runs.boundary', params)]);
+        expect(over.ok).toBe(true);
+        expect(over.result).toEqual(JSON.parse(JSON.stringify(here)));
+        expect(base64ToFloat32(over.result.boundary.probs).length).toBe(params.grid * params.grid);
+      }
+      for (const b of bad) {
+        const answer = await call('runs.boundary', b.params);
+        expect(answer.error.code, JSON.stringify(b.params)).toBe(b.code);
+      }
+    } finally {
+      unregister();
+    }
   });
 });
