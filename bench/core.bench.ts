@@ -270,9 +270,11 @@ const micro = (f: () => void) => timeCall(f, 2000, 5) * 1000;
 
 /**
  * One iteration of each net, phase by phase, on the best WebAssembly kernels:
- * what the iteration's time is made of.
+ * what the iteration's time is made of. The planar net's activations are timed on
+ * the fresh net's values and on the trained net's (after 10000 iterations, what
+ * most of a run sees: tanh_f64 takes a cheaper path for |z| ≥ 1).
  */
-function profile(): void {
+async function profile(): Promise<void> {
   const variant = KERNELS.find((k): k is WasmVariant => k === 'relaxed' || k === 'baseline');
   if (!variant) return;
   console.log(`profile of one iteration (wasm ${variant}, best CPU time per phase):`);
@@ -282,31 +284,40 @@ function profile(): void {
     const X = net.resident(X0);
     const Y = net.resident(Y0);
     const ws = net.workspace(400);
-    net.forward(X);
     const [g, out] = [net.activations[0], net.output];
-    const gemm =
-      micro(() => k.gemmNN(net.W[0], X, ws.Z[0], 1, 1)) +
-      micro(() => k.gemmNN(net.W[1], ws.A[0], ws.Z[1], 1, 1)) +
-      micro(() => k.gemmNT(ws.dZ[1], ws.A[0], net.dW[1], 1 / 400)) +
-      micro(() => k.gemmTN(net.W[1], ws.dZ[1], ws.dA[0])) +
-      micro(() => k.gemmNT(ws.dZ[0], X, net.dW[0], 1 / 400));
-    const tanh = micro(() => k.activationForward(g, ws.Z[0], ws.A[0], 0));
-    const sigmoid = micro(() => k.outputForward(out, ws.Z[1], ws.A[1]));
-    const other =
-      micro(() => k.broadcastColumn(net.b[0], ws.Z[0])) +
-      micro(() => k.broadcastColumn(net.b[1], ws.Z[1])) +
-      micro(() => k.maxAbs(ws.Z[1])) +
-      micro(() => net.output.backward(ws.A[1], Y, ws.dZ[1])) +
-      micro(() => k.sumRows(ws.dZ[1], net.db[1], 1 / 400)) +
-      micro(() => k.sumRows(ws.dZ[0], net.db[0], 1 / 400)) +
-      micro(() => k.activationBackward(g, ws.dA[0], ws.Z[0], ws.A[0], ws.dZ[0], 0));
-    const fwd = micro(() => net.forward(X));
-    const bwd = micro(() => net.backward(X, Y));
-    console.log(
-      `  planar float64: forward ${fwd.toFixed(2)} µs + backward ${bwd.toFixed(2)} µs; of which the 5 GEMMs ${gemm.toFixed(2)} µs, ` +
-        `tanh (4×400) ${tanh.toFixed(2)} µs, output sigmoid (1×400) ${sigmoid.toFixed(2)} µs, ` +
-        `bias, sums, max |z|, A − Y, tanh' ${other.toFixed(2)} µs; the trainer and optimizer make up the rest of an iteration`,
-    );
+    const phases = () => {
+      net.forward(X);
+      const gemm =
+        micro(() => k.dense(net.W[0], X, net.b[0], ws.Z[0])) +
+        micro(() => k.dense(net.W[1], ws.A[0], net.b[1], ws.Z[1])) +
+        micro(() => k.gemmNT(ws.dZ[1], ws.A[0], net.dW[1], 1 / 400)) +
+        micro(() => k.gemmTN(net.W[1], ws.dZ[1], ws.dA[0])) +
+        micro(() => k.gemmNT(ws.dZ[0], X, net.dW[0], 1 / 400));
+      const tanh = micro(() => k.activationForward(g, ws.Z[0], ws.A[0], 0));
+      const sigmoid = micro(() => k.outputForward(out, ws.Z[1], ws.A[1]));
+      const other =
+        micro(() => k.maxAbs(ws.Z[1])) +
+        micro(() => k.outputBackward(out, ws.A[1], Y, ws.dZ[1])) +
+        micro(() => k.sumRows(ws.dZ[1], net.db[1], 1 / 400)) +
+        micro(() => k.sumRows(ws.dZ[0], net.db[0], 1 / 400)) +
+        micro(() => k.activationBackward(g, ws.dA[0], ws.Z[0], ws.A[0], ws.dZ[0], 0));
+      const params = net.parameters().map((p) => p.value);
+      const grads = net.parameters().map((p) => p.grad);
+      const spare = params.map((p) => net.allocate(p.rows, p.cols));
+      const update = micro(() => k.optimizerStep('gd', params, grads, spare, [], [], 1.2, 1, DEFAULT_TRAIN_SETTINGS.optimizerSettings));
+      const fwd = micro(() => net.forward(X));
+      const bwd = micro(() => net.backward(X, Y));
+      return { gemm, tanh, sigmoid, other, update, fwd, bwd };
+    };
+    const show = (when: string, p: ReturnType<typeof phases>) =>
+      console.log(
+        `  planar float64, ${when}: forward ${p.fwd.toFixed(2)} µs + backward ${p.bwd.toFixed(2)} µs + update ${p.update.toFixed(2)} µs; of which the 5 GEMMs ` +
+          `(biases in the forward ones) ${p.gemm.toFixed(2)} µs, tanh (4×400) ${p.tanh.toFixed(2)} µs, output sigmoid (1×400) ${p.sigmoid.toFixed(2)} µs, ` +
+          `max |z|, A − Y, sums, tanh' ${p.other.toFixed(2)} µs; the trainer makes up the rest of an iteration`,
+      );
+    show('fresh', phases());
+    await train(net, { X, Y }, { ...DEFAULT_TRAIN_SETTINGS, learningRate: 1.2, schedule: { iterations: planar.iterations }, logEvery: planar.iterations });
+    show(`trained ${planar.iterations} iterations`, phases());
   }
   for (const precision of ['float64', 'float32'] as const) {
     const { net, X: X0, Y: Y0 } = deep.build(precision, variant);
@@ -315,9 +326,12 @@ function profile(): void {
     const Y = net.resident(Y0);
     const ws = net.workspace(209);
     const ms = (f: () => void) => timeCall(f, 5, 5);
+    const packed = k.packB(X, 20);
+    net.packInput(X);
     const fwd = ms(() => net.forward(X));
     const bwd = ms(() => net.backward(X, Y));
-    const nn = ms(() => k.gemmNN(net.W[0], X, ws.Z[0], 1, 1));
+    const nn = ms(() => k.dense(net.W[0], X, net.b[0], ws.Z[0], packed));
+    const nnPacking = ms(() => k.dense(net.W[0], X, net.b[0], ws.Z[0]));
     const nt = ms(() => k.gemmNT(ws.dZ[0], X, net.dW[0], 1 / 209));
     const params = net.parameters().map((p) => p.value);
     const grads = net.parameters().map((p) => p.grad);
@@ -326,9 +340,10 @@ function profile(): void {
     const t = precision === 'float64' ? 'f64' : 'f32';
     const arena = k.arena!;
     const cached = timeCall(() => arena[t].gemm_nn(net.W[0].byteOffset, X.byteOffset, ws.Z[0].byteOffset, 20, 209, 256, 1, 1), 50, 5) * 48;
+    net.packInput(null);
     console.log(
-      `  deep ${precision}: forward ${fmt(fwd)} (W1·X ${fmt(nn)}) + backward ${fmt(bwd)} (dZ1·Xᵀ ${fmt(nt)}) + update ${fmt(update)}; ` +
-        `W1·X with X in cache would take ${fmt(cached)}: about ${fmt(Math.max(0, nn - cached))} of each large product is streaming X ` +
+      `  deep ${precision}: forward ${fmt(fwd)} (W1·X + b ${fmt(nn)} with X packed once per run, ${fmt(nnPacking)} packing it) + backward ${fmt(bwd)} (dZ1·Xᵀ ${fmt(nt)}) + update ${fmt(update)}; ` +
+        `W1·X with X in cache would take ${fmt(cached)}: about ${fmt(Math.max(0, nn - cached))} of W1·X and ${fmt(Math.max(0, nt - cached))} of dZ1·Xᵀ is streaming X ` +
         `(${((12288 * 209 * (precision === 'float64' ? 8 : 4)) / 2 ** 20).toFixed(1)} MiB) from memory, which WebAssembly cannot prefetch`,
     );
   }
@@ -353,7 +368,7 @@ export async function run(): Promise<void> {
   boundaryGrid();
   gemmAlone();
   numpyGemm();
-  profile();
+  await profile();
   console.log(`training loop time per iteration, ${REPEATS} alternating runs each (NumPy: single thread; dA0 skipped on both sides for the deep net)`);
   console.log('  (Layerlab computes the cost at recorded steps and proves it finite in between; the course computes it every step)');
   await compare(planar, 'float64', TARGETS.planar);

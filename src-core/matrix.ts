@@ -30,6 +30,8 @@ export class Matrix {
   readonly cols: number;
   #data: FloatArray;
   readonly #length: number;
+  /** Fixed by the array's type (read on every kernel call: a field, not an instanceof). */
+  readonly #precision: Precision;
   /** Where the values live when the matrix views a growable buffer (else null, 0). */
   #memory: GrowableBuffer | null = null;
   #byteOffset = 0;
@@ -47,6 +49,7 @@ export class Matrix {
     this.cols = cols;
     this.#data = data;
     this.#length = data.length;
+    this.#precision = data instanceof Float32Array ? 'float32' : 'float64';
   }
 
   /**
@@ -65,7 +68,7 @@ export class Matrix {
     const d = this.#data;
     // A detached view has length 0; only a matrix on growable memory can lose its buffer.
     if (d.length === this.#length || this.#memory === null) return d;
-    return (this.#data = viewOf(this.#memory.buffer, this.#byteOffset, this.#length, this.precisionOf(d)));
+    return (this.#data = viewOf(this.#memory.buffer, this.#byteOffset, this.#length, this.#precision));
   }
 
   /** The growable memory this matrix views, or null for a matrix that owns its array. */
@@ -79,10 +82,6 @@ export class Matrix {
    */
   get byteOffset(): number {
     return this.#memory === null ? this.#data.byteOffset : this.#byteOffset;
-  }
-
-  private precisionOf(d: FloatArray): Precision {
-    return d instanceof Float32Array ? 'float32' : 'float64';
   }
 
   /** A matrix of zeros. */
@@ -121,7 +120,7 @@ export class Matrix {
   }
 
   get precision(): Precision {
-    return this.precisionOf(this.#data);
+    return this.#precision;
   }
 
   get size(): number {
