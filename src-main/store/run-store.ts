@@ -451,27 +451,36 @@ export class RunStore {
           deleted: deleted === 1,
         };
       });
-      return { count: n, id, name, notes, shared: { values, codes }, numbers, tags: this.tagColumn(query, rows) };
+      return { count: n, id, name, notes, shared: { values, codes }, numbers, tags: this.tagColumn(rows) };
     });
   }
 
   /** The (row, tag) pairs of a columnar listing's rows (each row's seq first), in tag order. */
-  private tagColumn(query: ListQuery, rows: readonly TableRow[]): RunColumns['tags'] {
+  private tagColumn(rows: readonly TableRow[]): RunColumns['tags'] {
     const out: RunColumns['tags'] = { rows: [], tags: [] };
     if (rows.length === 0) return out;
+    // A page's tags by its runs' keys; a long listing's all at once, those of runs it does
+    // not hold skipped below (cheaper than filtering them in SQL by the listing's filter).
     const tags = (
       rows.length <= 500
         ? this.sql(TAGS_OF_RUNS).raw().all(JSON.stringify(rows.map((r) => r[0])))
-        : this.sql(query.tags).raw().all(...query.filterParams)
+        : this.sql('SELECT run, tag FROM run_tags ORDER BY tag').raw().all()
     ) as [number, string][];
     if (tags.length === 0) return out;
-    const rowOf = new Map<number, number>();
-    for (let i = 0; i < rows.length; i++) rowOf.set(rows[i][0], i);
+    // Tagged runs are few: index the tags by run, then walk the rows once.
+    const bySeq = new Map<number, string[]>();
     for (const [seq, tag] of tags) {
-      const row = rowOf.get(seq);
-      if (row === undefined) continue;
-      out.rows.push(row);
-      out.tags.push(tag);
+      const list = bySeq.get(seq);
+      if (list) list.push(tag);
+      else bySeq.set(seq, [tag]);
+    }
+    for (let i = 0; i < rows.length; i++) {
+      const list = bySeq.get(rows[i][0]);
+      if (list === undefined) continue;
+      for (const tag of list) {
+        out.rows.push(i);
+        out.tags.push(tag);
+      }
     }
     return out;
   }
