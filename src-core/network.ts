@@ -62,7 +62,7 @@ export class Workspace {
   /** Z[l] and A[l] for l = 0…L−1 (A[l] is the course's A[l+1]). */
   readonly Z: Matrix[];
   readonly A: Matrix[];
-  /** dZ[l]; also used as dA[l] before the activation's backward. */
+  /** dZ[l], and dA[l] before the activation's backward (written only with dropout). */
   readonly dZ: Matrix[];
   readonly dA: Matrix[];
   /** The dropout masks of the last forward pass, already divided by keep_prob (null: none). */
@@ -339,12 +339,18 @@ export class Network {
       if (l2 !== 0) k.axpy(l2 / m, this.W[l], this.dW[l]);
       k.sumRows(dZ, this.db[l], 1 / m);
       if (l === 0) break;
-      // dA_prev = Wᵀ·dZ, then through dropout and the activation.
+      // dA_prev = Wᵀ·dZ, then through dropout and the activation: in one kernel
+      // without dropout (dA_prev is then never stored).
+      const g = this.activations[l - 1];
+      const D = ws.D[l - 1];
+      if (!D) {
+        k.backwardProduct(this.W[l], dZ, g, ws.Z[l - 1], ws.A[l - 1], ws.dZ[l - 1], this.leakySlope);
+        continue;
+      }
       const dA = ws.dA[l - 1];
       k.gemmTN(this.W[l], dZ, dA);
-      const D = ws.D[l - 1];
-      if (D) k.multiply(dA, D, dA);
-      k.activationBackward(this.activations[l - 1], dA, ws.Z[l - 1], ws.A[l - 1], ws.dZ[l - 1], this.leakySlope);
+      k.multiply(dA, D, dA);
+      k.activationBackward(g, dA, ws.Z[l - 1], ws.A[l - 1], ws.dZ[l - 1], this.leakySlope);
     }
   }
 

@@ -202,6 +202,33 @@ function packFunction(n: Num, form: 'nn' | 'tn'): string {
   );
 }
 
+/** Activation derivatives a TN product can end with: tanh, sigmoid (from A), relu or leaky relu (from Z). */
+type Act = 1 | 2 | 3;
+
+/**
+ * dZ = dA ⊙ g'(G) for dA in local $t and G in $u, as the elementwise kernels
+ * compute it (elementwise.ts: tanh_backward, sigmoid_backward, relu_backward), so
+ * bit for bit: in double, in the reference's order; float32 lanes widened to two
+ * f64x2 and the result rounded once.
+ */
+function derivative(n: Num, act: Act): string {
+  const one = '(v128.const f64x2 1 1)';
+  const g = (d: string, a: string) =>
+    act === 1 ? `(f64x2.mul ${d} (f64x2.sub ${one} (f64x2.mul ${a} ${a})))` : `(f64x2.mul (f64x2.mul ${d} ${a}) (f64x2.sub ${one} ${a}))`;
+  if (n.t === 'f64') {
+    if (act === 3) return `(v128.bitselect ${get('t')} (f64x2.mul ${get('t')} ${get('slopeV')}) (f64x2.gt ${get('u')} (v128.const f64x2 0 0)))`;
+    return g(get('t'), get('u'));
+  }
+  const lo = (x: string) => `(f64x2.promote_low_f32x4 ${x})`;
+  const hi = (x: string) => `(f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 ${x} ${x}))`;
+  const narrow = (a: string, b: string) => `(i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (f32x4.demote_f64x2_zero ${a}) (f32x4.demote_f64x2_zero ${b}))`;
+  if (act === 3) {
+    const scaled = narrow(`(f64x2.mul ${lo(get('t'))} ${get('slopeV')})`, `(f64x2.mul ${hi(get('t'))} ${get('slopeV')})`);
+    return `(v128.bitselect ${get('t')} ${scaled} (f32x4.gt ${get('u')} (v128.const f32x4 0 0 0 0)))`;
+  }
+  return narrow(g(lo(get('t')), lo(get('u'))), g(hi(get('t')), hi(get('u'))));
+}
+
 /**
  * One tile of a panel: mr rows × the column vectors `widths` (values per vector,
  * ≤ L). Accumulates kc steps of the packed A tile at $pa (advancing it to the
@@ -253,7 +280,20 @@ function nnMicro(n: Num, variant: Variant, mr: number, widths: number[], mode: '
     }
     return lines(u);
   };
-  out.push(`(if (local.get $bz) (then ${update(false)}) (else (if (local.get $bias) (then ${biased()}) (else ${update(true)}))))`);
+  // Or, when the product is a layer's dA = Wᵀ·dZ, store dZ = dA ⊙ g'(G) instead (derivative below).
+  const derived = (act: Act) => {
+    const u: string[] = [set('q', get('pc'))];
+    for (let r = 0; r < mr; r++) {
+      widths.forEach((w, c) => {
+        u.push(set('t', `(${n.v}.mul ${get('alphaV')} ${get(acc(r, c))})`), set('u', load(n, add(get('q'), get('gd')), c * 16, w)));
+        u.push(set('v', derivative(n, act)), store(n, get('q'), c * 16, w, get('v')));
+      });
+      if (r < mr - 1) u.push(inc('q', get('ldc')));
+    }
+    return lines(u);
+  };
+  const plain = `(if (local.get $act) (then (if (i32.eq (local.get $act) (i32.const 1)) (then ${derived(1)}) (else (if (i32.eq (local.get $act) (i32.const 2)) (then ${derived(2)}) (else ${derived(3)}))))) (else ${update(false)}))`;
+  out.push(`(if (local.get $bz) (then ${plain}) (else (if (local.get $bias) (then ${biased()}) (else ${update(true)}))))`);
   return lines(out);
 }
 
@@ -292,7 +332,7 @@ function stripWidths(n: Num, w: number): number[] {
 const panelLocals = (n: Num) =>
   lines(
     '  (local $j i32) (local $i i32) (local $pa i32) (local $pend i32) (local $pb i32) (local $pb0 i32) (local $pc i32) (local $q i32) (local $ldb i32)',
-    `  (local $a v128) (local $t v128) ${Array.from({ length: NR }, (_, c) => `(local $b${c} v128)`).join(' ')}`,
+    `  (local $a v128) (local $t v128) (local $u v128) (local $v v128) ${Array.from({ length: NR }, (_, c) => `(local $b${c} v128)`).join(' ')}`,
     `  ${Array.from({ length: MR * NR }, (_, k) => `(local $c${Math.floor(k / NR)}_${k % NR} v128)`).join(' ')}`,
   );
 
@@ -305,7 +345,7 @@ function panelFunction(n: Num, variant: Variant): string {
   const width = NR * n.L;
   const partial = Array.from({ length: n.L - 1 }, (_, k) => lines(set('pb0', add(get('B'), shl(get('j'), n.shift))), nnStrip(n, variant, [k + 1], `w${k + 1}`, 'direct')));
   return lines(
-    `(func $panel_${n.t} (param $B i32) (param $C i32) (param $mc i32) (param $N i32) (param $kc i32) (param $bz i32) (param $alphaV v128) (param $betaV v128) (param $ldc i32) (param $bias i32)`,
+    `(func $panel_${n.t} (param $B i32) (param $C i32) (param $mc i32) (param $N i32) (param $kc i32) (param $bz i32) (param $alphaV v128) (param $betaV v128) (param $ldc i32) (param $bias i32) (param $act i32) (param $gd i32) (param $slopeV v128)`,
     panelLocals(n),
     set('ldb', shl(get('N'), n.shift)),
     set('j', c32(0)),
@@ -511,32 +551,47 @@ function nnFunction(n: Num, form: 'nn' | 'tn'): string {
   const kcLimit = lines(set('kc', sub(get('K'), get('kb'))), `(if (i32.gt_u (local.get $kc) ${c32(kcMax)}) (then ${set('kc', c32(kcMax))}))`);
   const mcLimit = lines(set('mc', sub(get('M'), get('ib'))), `(if (i32.gt_u (local.get $mc) ${c32(MC)}) (then ${set('mc', c32(MC))}))`);
   const packA = `(call $pack_${form}_${n.t} ${get('A')} ${form === 'nn' ? get('K') : get('M')} ${get('ib')} ${get('mc')} ${get('kb')} ${get('kc')})`;
+  // The derivative by a pass over C, where the panel did not apply it.
+  const derivPass = `(if (i32.and (i32.ne (local.get $act) (i32.const 0)) (i32.eqz (local.get $fused))) (then ${switchOn(sub(get('act'), c32(1)), [
+    `(call $tanh_backward_${n.t} ${get('C')} ${get('G')} ${get('C')} ${mul(get('M'), get('N'))})`,
+    `(call $sigmoid_backward_${n.t} ${get('C')} ${get('G')} ${get('C')} ${mul(get('M'), get('N'))})`,
+    `(call $relu_backward_${n.t} ${get('C')} ${get('G')} ${get('C')} ${mul(get('M'), get('N'))} ${get('slope')})`,
+  ], 'deriv')}))`;
   // Later blocks of k add onto C (and the bias is in it by then).
   const nextK = lines(set('bz', c32(0)), set('betaV', get('one')), set('bias', c32(0)), inc('kb', c32(kcMax)));
   const wrappers =
     form === 'nn'
       ? [
           `(func $gemm_nn_${n.t} (export "gemm_nn_${n.t}") ${gemmParams}`,
-          `  (call $gemm_nn_core_${n.t} ${['A', 'B', 'C', 'M', 'N', 'K', 'alpha', 'beta'].map(get).join(' ')} (i32.const 0) (i32.const 0)))`,
+          `  (call $gemm_nn_core_${n.t} ${['A', 'B', 'C', 'M', 'N', 'K', 'alpha', 'beta'].map(get).join(' ')} (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (f64.const 0)))`,
           // C = α·A·B + bias·1ᵀ: a dense layer's Z = W·A_prev + b in one call.
           // With P ≠ 0, B as pack_b_all packed it there (used where the product packs B).
           `(func $gemm_nn_bias_${n.t} (export "gemm_nn_bias_${n.t}") (param $A i32) (param $B i32) (param $C i32) (param $M i32) (param $N i32) (param $K i32) (param $alpha f64) (param $bias i32) (param $P i32)`,
-          `  (call $gemm_nn_core_${n.t} ${['A', 'B', 'C', 'M', 'N', 'K', 'alpha'].map(get).join(' ')} (f64.const 1) (local.get $bias) (local.get $P)))`,
+          `  (call $gemm_nn_core_${n.t} ${['A', 'B', 'C', 'M', 'N', 'K', 'alpha'].map(get).join(' ')} (f64.const 1) (local.get $bias) (local.get $P) (i32.const 0) (i32.const 0) (f64.const 0)))`,
         ]
       : [
           `(func $gemm_tn_${n.t} (export "gemm_tn_${n.t}") ${gemmParams}`,
-          `  (call $gemm_tn_core_${n.t} ${['A', 'B', 'C', 'M', 'N', 'K', 'alpha', 'beta'].map(get).join(' ')} (i32.const 0) (i32.const 0)))`,
+          `  (call $gemm_tn_core_${n.t} ${['A', 'B', 'C', 'M', 'N', 'K', 'alpha', 'beta'].map(get).join(' ')} (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (f64.const 0)))`,
+          // C = (Aᵀ·B) ⊙ g'(G), G (M, N): a layer's dZ = (Wᵀ·dZ_next) ⊙ g'. act: 1 tanh and
+          // 2 sigmoid (G = A), 3 relu with the leaky slope (G = Z); as gemm_tn (α = 1, β = 0)
+          // followed by that activation's backward kernel, bit for bit.
+          `(func $gemm_tn_grad_${n.t} (export "gemm_tn_grad_${n.t}") (param $A i32) (param $B i32) (param $C i32) (param $M i32) (param $N i32) (param $K i32) (param $G i32) (param $act i32) (param $slope f64)`,
+          `  (call $gemm_tn_core_${n.t} ${['A', 'B', 'C', 'M', 'N', 'K'].map(get).join(' ')} (f64.const 1) (f64.const 0) (i32.const 0) (i32.const 0) ${get('act')} ${get('G')} ${get('slope')}))`,
         ];
   return lines(
     ...wrappers,
-    `(func $gemm_${form}_core_${n.t} ${gemmParams} (param $bias i32) (param $P i32)`,
-    '  (local $kb i32) (local $kc i32) (local $ib i32) (local $mc i32) (local $jb i32) (local $nc i32) (local $bz i32) (local $bz0 i32) (local $ldc i32) (local $bp i32)',
+    `(func $gemm_${form}_core_${n.t} ${gemmParams} (param $bias i32) (param $P i32) (param $act i32) (param $G i32) (param $slope f64)`,
+    '  (local $kb i32) (local $kc i32) (local $ib i32) (local $mc i32) (local $jb i32) (local $nc i32) (local $bz i32) (local $bz0 i32) (local $ldc i32) (local $bp i32) (local $fused i32)',
     '  (local $alphaV v128) (local $betaV v128) (local $beta0 v128) (local $one v128)',
     '(if (i32.or (i32.eqz (local.get $M)) (i32.eqz (local.get $N))) (then (return)))',
     // A bias the direct panel cannot add (K = 0, or B packed) is broadcast into C first.
     `(if (i32.and (i32.ne (local.get $bias) (i32.const 0)) (i32.or (i32.eqz (local.get $K)) ${packsB})) (then`,
     `  (call $broadcast_column_${n.t} ${get('bias')} ${get('C')} ${get('M')} ${get('N')})`,
     `  ${set('bias', c32(0))}))`,
+    // The derivative goes into the direct panel's store when one block of k makes the
+    // whole product; otherwise a pass over C applies it after.
+    set('fused', `(i32.and (i32.ne (local.get $act) (i32.const 0)) (i32.and (i32.le_u (local.get $K) ${c32(kcMax)}) (i32.eqz ${packsB})))`),
+    `(if (i32.and (i32.ne (local.get $act) (i32.const 0)) (i32.eqz (local.get $K))) (then (call $scale_${n.t} ${get('C')} ${mul(get('M'), get('N'))} ${get('beta')}) ${derivPass} (return)))`,
     degenerate(n),
     set('alphaV', splat(n, get('alpha'))),
     set('beta0', splat(n, get('beta'))),
@@ -568,6 +623,7 @@ function nnFunction(n: Num, form: 'nn' | 'tn'): string {
     '(br_if $kblocks (i32.lt_u (local.get $kb) (local.get $K))))',
     inc('jb', c32(NC)),
     '(br_if $jblocks (i32.lt_u (local.get $jb) (local.get $N))))',
+    derivPass,
     '(return)))',
     set('bz', get('bz0')),
     set('betaV', get('beta0')),
@@ -578,11 +634,12 @@ function nnFunction(n: Num, form: 'nn' | 'tn'): string {
     '(loop $iblocks',
     mcLimit,
     packA,
-    `(call $panel_${n.t} ${add(get('B'), shl(mul(get('kb'), get('N')), n.shift))} ${add(get('C'), shl(mul(get('ib'), get('N')), n.shift))} ${get('mc')} ${get('N')} ${get('kc')} ${get('bz')} ${get('alphaV')} ${get('betaV')} ${get('ldc')} (select ${add(get('bias'), shl(get('ib'), n.shift))} (i32.const 0) ${get('bias')}))`,
+    `(call $panel_${n.t} ${add(get('B'), shl(mul(get('kb'), get('N')), n.shift))} ${add(get('C'), shl(mul(get('ib'), get('N')), n.shift))} ${get('mc')} ${get('N')} ${get('kc')} ${get('bz')} ${get('alphaV')} ${get('betaV')} ${get('ldc')} (select ${add(get('bias'), shl(get('ib'), n.shift))} (i32.const 0) ${get('bias')}) (select ${get('act')} (i32.const 0) ${get('fused')}) ${sub(get('G'), get('C'))} (f64x2.splat ${get('slope')}))`,
     inc('ib', c32(MC)),
     '(br_if $iblocks (i32.lt_u (local.get $ib) (local.get $M))))',
     nextK,
     '(br_if $kblocks (i32.lt_u (local.get $kb) (local.get $K))))',
+    derivPass,
     ')',
   );
 }

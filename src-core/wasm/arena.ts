@@ -35,6 +35,11 @@ export interface PrecisionExports {
    * W·A_prev + b. P: B as pack_b_all packed it, read instead of packing B (0: none).
    */
   gemm_nn_bias(A: number, B: number, C: number, M: number, N: number, K: number, alpha: number, bias: number, P: number): void;
+  /**
+   * C = (Aᵀ·B) ⊙ g'(G) (A (K, M), B (K, N), G (M, N)): a layer's dZ = (Wᵀ·dZ_next) ⊙ g'.
+   * act: 1 tanh, 2 sigmoid (G = A), 3 relu with `slope` for z ≤ 0 (G = Z).
+   */
+  gemm_tn_grad(A: number, B: number, C: number, M: number, N: number, K: number, G: number, act: number, slope: number): void;
   /** Bytes that pack_b_all needs for a (K, N) matrix. */
   packed_b_size(N: number, K: number): number;
   /** Packs all of B (K, N) into P as gemm_nn packs it block by block. */
@@ -72,7 +77,7 @@ export type KernelExports = {
 };
 
 const PRECISION_EXPORTS: (keyof PrecisionExports)[] = [
-  'gemm_nn', 'gemm_nt', 'gemm_tn', 'gemm_nn_bias', 'packed_b_size', 'pack_b_all', 'tanh', 'sigmoid', 'exp', 'relu', 'tanh_backward', 'sigmoid_backward',
+  'gemm_nn', 'gemm_nt', 'gemm_tn', 'gemm_nn_bias', 'gemm_tn_grad', 'packed_b_size', 'pack_b_all', 'tanh', 'sigmoid', 'exp', 'relu', 'tanh_backward', 'sigmoid_backward',
   'relu_backward', 'broadcast_column', 'sum_rows', 'sum_squares', 'axpy', 'multiply', 'subtract', 'max_abs', 'peak',
   'gd', 'momentum', 'rmsprop', 'adam',
 ];

@@ -62,6 +62,11 @@ export interface MatrixKernels {
   activationForward(g: Activation, Z: Matrix, A: Matrix, slope: number): void;
   /** dZ = dA ⊙ g'(Z), from Z or A as g needs. */
   activationBackward(g: Activation, dA: Matrix, Z: Matrix, A: Matrix, dZ: Matrix, slope: number): void;
+  /**
+   * out = (Wᵀ·dZ) ⊙ g'(Z): a hidden layer's dZ from the next layer's, the dA product
+   * with the activation's derivative applied as it is stored (no dropout between).
+   */
+  backwardProduct(W: Matrix, dZ: Matrix, g: Activation, Z: Matrix, A: Matrix, out: Matrix, slope: number): void;
   /** A = output activation of Z. */
   outputForward(output: OutputLayer, Z: Matrix, A: Matrix): void;
   /** dZ = the output layer's ∂loss/∂Z (A − Y for sigmoid and softmax), as output.backward computes it. */
@@ -106,6 +111,10 @@ export const REFERENCE_KERNELS: MatrixKernels = {
   activationBackward: (g, dA, Z, A, dZ) => g.backward(dA.data, Z.data, A.data, dZ.data),
   outputForward: (output, Z, A) => output.forward(Z, A),
   outputBackward: (output, A, Y, dZ) => output.backward(A, Y, dZ),
+  backwardProduct(W, dZ, g, Z, A, out) {
+    ref.gemmTN(W, dZ, out);
+    g.backward(out.data, Z.data, A.data, out.data);
+  },
   optimizerStep: () => false,
 };
 
@@ -120,6 +129,9 @@ function sameSize(what: string, ...ms: Matrix[]): void {
     throw new ShapeError(`${what}: sizes ${ms.map((m) => m.shapeText).join(', ')} differ`);
   }
 }
+
+/** gemm_tn_grad's codes for the derivatives it applies (from A for tanh and sigmoid, from Z for the relus). */
+const ACT: Partial<Record<Activation['name'], 1 | 2 | 3>> = { tanh: 1, sigmoid: 2, relu: 3, leaky_relu: 3 };
 
 /** The kernels of one arena, falling back to the reference for matrices outside it. */
 export function wasmKernels(arena: Arena, name: string): MatrixKernels {
@@ -251,6 +263,18 @@ export function wasmKernels(arena: Arena, name: string): MatrixKernels {
       const x = output.name === 'sigmoid' && Z.size === A.size ? on(Z, A) : null;
       if (x) x.sigmoid(at(Z), at(A), Z.size);
       else output.forward(Z, A);
+    },
+    backwardProduct(W, dZ, g, Z, A, out, slope) {
+      product('backwardProduct', W.cols, W.rows, dZ.rows, dZ.cols, W, dZ, out);
+      sameSize(`${g.name} backward`, Z, A, out);
+      const act = ACT[g.name];
+      const G = act === 3 ? Z : A;
+      const x = act === undefined ? null : on(W, dZ, out, G);
+      if (x) x.gemm_tn_grad(at(W), at(dZ), at(out), W.cols, dZ.cols, W.rows, at(G), act!, g.name === 'leaky_relu' ? slope : 0);
+      else {
+        this.gemmTN(W, dZ, out);
+        this.activationBackward(g, out, Z, A, out, slope);
+      }
     },
     outputBackward(output, A, Y, dZ) {
       // sigmoid and softmax with cross-entropy: dZ = A − Y (outputs.ts).

@@ -191,6 +191,44 @@ describe('WebAssembly GEMM against the TypeScript kernels', () => {
         });
       });
 
+      it(`${variant} ${precision}: gemm_tn_grad is gemm_tn then the activation's backward kernel, bit for bit`, () => {
+        const arena = arenaFor(variant);
+        const x = precision === 'float32' ? arena.f32 : arena.f64;
+        const next = lcg(variant === 'relaxed' ? 23 : 24);
+        const dim = (max: number) => 1 + Math.floor(((next() + 1) / 2) * max);
+        // SHAPES (one block of k, the derivative in the panel's store), k across blocks and
+        // products that pack B (a pass after), K = 0, and random ones.
+        const shapes: [number, number, number][] = [...SHAPES, [20, 209, 300], [9, 517, 40], [3, 5, 0]];
+        for (let t = 0; t < 30; t++) shapes.push([dim(30), dim(40), dim(t % 10 === 0 ? 600 : 60)]);
+        const kernels = [
+          ['tanh', 1, (C: Matrix, G: Matrix) => x.tanh_backward(C.byteOffset, G.byteOffset, C.byteOffset, C.size)],
+          ['sigmoid', 2, (C: Matrix, G: Matrix) => x.sigmoid_backward(C.byteOffset, G.byteOffset, C.byteOffset, C.size)],
+          ['relu', 3, (C: Matrix, G: Matrix) => x.relu_backward(C.byteOffset, G.byteOffset, C.byteOffset, C.size, 0)],
+          ['leaky relu', 3, (C: Matrix, G: Matrix) => x.relu_backward(C.byteOffset, G.byteOffset, C.byteOffset, C.size, 0.05)],
+        ] as const;
+        shapes.forEach(([M, N, K], s) => {
+          const [name, act, backward] = kernels[s % kernels.length];
+          const slope = name === 'leaky relu' ? 0.05 : 0;
+          const { region, views } = layout(arena, precision, [[K, M], [K, N], [M, N], [M, N], [M, N]]);
+          const [A, B, G, C, want] = views;
+          [A, B].forEach((m) => fill(m, next));
+          // A's values in (−1, 1) for tanh and sigmoid; Z's of both signs for relu.
+          fill(G, next);
+          const gaps = Float64Array.from(region.data);
+          x.gemm_tn(A.byteOffset, B.byteOffset, want.byteOffset, M, N, K, 1, 0);
+          backward(want, G);
+          x.gemm_tn_grad(A.byteOffset, B.byteOffset, C.byteOffset, M, N, K, G.byteOffset, act, slope);
+          for (let i = 0; i < M * N; i++) {
+            if (!Object.is(C.data[i], want.data[i])) expect.fail(`${name} M=${M} N=${N} K=${K}: C[${i}] = ${C.data[i]}, want ${want.data[i]}`);
+          }
+          const start = (m: Matrix) => (m.byteOffset - region.byteOffset) / C.data.BYTES_PER_ELEMENT;
+          for (let i = 0; i < gaps.length; i++) {
+            const inside = [C, want].some((m) => i >= start(m) && i < start(m) + m.size);
+            if (!inside && !Object.is(region.data[i], gaps[i])) expect.fail(`${name} M=${M} N=${N} K=${K}: wrote outside C at ${i}`);
+          }
+        });
+      });
+
       it(`${variant} ${precision}: empty products`, () => {
         const arena = arenaFor(variant);
         for (const form of ['nn', 'nt', 'tn'] as const) {
