@@ -192,7 +192,7 @@ export async function run(): Promise<void> {
   const bounds = boundsOf(rawInputs(prepared.data.X, prepared.preprocessing));
   const net = prepared.network;
   const X64 = gridInputs(200, bounds, prepared.preprocessing);
-  const compute = { f64: [] as number[], api: [] as number[], pool: [] as number[], poolNew: [] as number[] };
+  const compute = { f64: [] as number[], api: [] as number[], pool: [] as number[], parts: [] as number[], poolNew: [] as number[] };
   const pool = new BoundaryPool();
   const request = (key: string) => ({ key, network: net, grid: 200, bounds, preprocessing: prepared.preprocessing });
   const wall = async (fn: () => Promise<unknown>) => {
@@ -206,6 +206,7 @@ export async function run(): Promise<void> {
       compute.f64.push(cpuMs(() => net.predict(X64)));
       compute.api.push(cpuMs(() => boundaryGrid(net, 200, bounds, prepared.preprocessing)));
       compute.pool.push(await wall(() => pool.grid(request('warm-up'))));
+      compute.parts.push(Math.max(...pool.lastPartTimes));
       compute.poolNew.push(await wall(() => pool.grid(request(`new ${i}`))));
     }
   } finally {
@@ -332,6 +333,7 @@ export async function run(): Promise<void> {
     console.log(`    in one thread, CPU time: float64 network (as before)          ${f(median(compute.f64))} (${f(best(compute.f64))}) ms`);
     console.log(`    in one thread, CPU time: float32 copy + cached grid           ${f(median(compute.api))} (${f(best(compute.api))}) ms`);
     console.log(`    runs.boundary's path: ${pool.size} boundary workers, wall of the request  ${f(median(compute.pool))} (${f(best(compute.pool))}) ms`);
+    console.log(`      of which the slower worker's own time for its half          ${f(median(compute.parts))} (${f(best(compute.parts))}) ms`);
     console.log(`      the same with the network sent along (a new run or checkpoint) ${f(median(compute.poolNew))} (${f(best(compute.poolNew))}) ms`);
     console.log(`  in the renderer (performance.now spans): decode median ${f(median(decodes))} ms; paint (ImageData, scale, points) median ${f(median(paints))} ms, max ${f(Math.max(...paints))} ms (${paints.length} paints)`);
     const total = median(compute.pool) + median(decodes) + median(paints);

@@ -65,7 +65,8 @@ export type ToBoundaryWorker = {
 
 /** Messages a boundary worker posts back: one per request. */
 export type FromBoundaryWorker =
-  | { type: 'grid'; id: number; outputs: number; probs: Float32Array }
+  /** `ms`: the worker's own time for the part, from the message's arrival to the answer. */
+  | { type: 'grid'; id: number; outputs: number; probs: Float32Array; ms: number }
   /** The worker does not have the network `key` (it was not sent, or was dropped). */
   | { type: 'missing'; id: number }
   | { type: 'error'; id: number; message: string };
@@ -77,6 +78,8 @@ interface Part {
   request: Pending;
   rows: [number, number];
   attempts: number;
+  /** The worker's own time for it, once answered. */
+  ms?: number;
 }
 
 interface Pending {
@@ -107,6 +110,8 @@ export class BoundaryPool {
   private closed = false;
   /** Workers started in all (replacements included): for tests and diagnostics. */
   started = 0;
+  /** The workers' own times (ms) for the parts of the last request answered: for benchmarks. */
+  lastPartTimes: number[] = [];
 
   constructor(private readonly options: BoundaryPoolOptions = {}) {
     const wanted = options.workers ?? Math.min(2, availableParallelism());
@@ -231,6 +236,7 @@ export class BoundaryPool {
     } else if (message.type === 'error') {
       this.fail(pending, new Error(`the boundary of ${pending.request.key} could not be computed: ${message.message}`));
     } else {
+      part.ms = message.ms;
       this.join(pending, part, message.outputs, message.probs);
     }
   }
@@ -252,6 +258,7 @@ export class BoundaryPool {
     for (let c = 0; c < outputs; c++) pending.probs.set(probs.subarray(c * cols, (c + 1) * cols), c * n + first * grid);
     if (--pending.left === 0) {
       pending.settled = true;
+      this.lastPartTimes = pending.parts.map((p) => p.ms ?? NaN);
       const { bounds } = pending.request;
       pending.resolve({ grid, bounds, classes: Math.max(2, pending.outputs), probs: pending.probs });
     }

@@ -47,6 +47,7 @@ function networkOf(spec: NetworkSpec): Parameters {
 }
 
 function compute(message: ToBoundaryWorker): FromBoundaryWorker {
+  const started = performance.now();
   const { id, key, grid, bounds, preprocessing, rows } = message;
   let params = parameters.get(key);
   if (message.network) {
@@ -64,7 +65,7 @@ function compute(message: ToBoundaryWorker): FromBoundaryWorker {
   net.setParameters(params.W, params.b);
   const X = cachedGridInputs(grid, bounds, preprocessing, rows);
   const A = net.predict(X, batchSize(X.cols));
-  return { type: 'grid', id, outputs: A.rows, probs: A.data as Float32Array };
+  return { type: 'grid', id, outputs: A.rows, probs: A.data as Float32Array, ms: performance.now() - started };
 }
 
 const port = parentPort!;
