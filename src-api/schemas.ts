@@ -149,7 +149,7 @@ export type RunShared = z.infer<typeof RunSharedSchema>;
  * decision-boundary grids do, see binary.ts), NaN where the row would say null (a metric
  * never logged, NaN or infinite; a run not started). Tags are (row, tag) pairs, each
  * run's in tag order. A fifth of the bytes of runs.list's rows, and no object per run on
- * either side until the renderer makes its rows. docs/api.md, "The runs table's columns".
+ * either side until the renderer makes its rows. docs/store.md, "The runs table's columns".
  */
 export const RunColumnsSchema = z.object({
   count: z.number().int().min(0),
