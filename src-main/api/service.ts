@@ -130,8 +130,9 @@ export class LayerlabApi {
 
   /** A connection whose events go to `sink`. */
   connect(sink: EventSink): Connection {
-    // A renderer is here: its first boundary should not wait for the workers to load.
-    this.boundaries.warm();
+    // A renderer is here: its first boundary should not wait for the workers to load. (An
+    // in-process client, as in tests, starts them with its first boundary instead.)
+    if (this.options.transport !== 'memory') this.boundaries.warm();
     const subscriber = this.hub.subscribe(sink);
     return {
       dispatch: (raw) => this.dispatch(raw, subscriber),

@@ -18,6 +18,7 @@ import { Network } from '../../src-core/network';
 import { evaluateBoundary } from '../../src-main/api/boundary';
 import { checkpointMatrices, loadCheckpoints } from '../../src-main/api/checkpoints';
 import { filesRelativeTo } from '../../src-main/data/files';
+import { LayerlabApi } from '../../src-main/api/service';
 import { CHANNELS, registerIpc } from '../../src-main/electron/ipc';
 import { startUiServer } from '../../src-main/ui-server/server';
 import { type ApiFixture, FakeIpcMain, openApi, planarConfig } from './helpers';
@@ -76,6 +77,20 @@ describe('runs.boundary', () => {
       expectSame(answer, await expected(step, 64), `step ${step}`);
     }
     expect(f.api.boundaries.started).toBe(2);
+  });
+
+  it('has its workers started when a renderer connects over a transport, not for an in-process client', async () => {
+    for (const transport of ['websocket', 'ipc', 'memory'] as const) {
+      const api = new LayerlabApi({ store: f.store, transport });
+      try {
+        expect(api.boundaries.started).toBe(0);
+        const connection = api.connect({ send: () => {} });
+        expect(api.boundaries.started, transport).toBe(transport === 'memory' ? 0 : 2);
+        connection.close();
+      } finally {
+        await api.close();
+      }
+    }
   });
 
   it('answers many at once, and again, each its own', async () => {
