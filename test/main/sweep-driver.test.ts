@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RunStore, type WriteOperation } from '../../src-main/store';
-import { type SweepEvent, SweepRun, type SweepRunOptions } from '../../src-main/sweep/driver';
+import { FIRST_PROGRESS_EVERY, PROGRESS_TARGET_MS, progressEveryAt, type SweepEvent, SweepRun, type SweepRunOptions } from '../../src-main/sweep/driver';
 import { forkHosts } from '../../src-main/sweep/fork-host';
 import { TrialPool } from '../../src-main/sweep/pool';
 import { inProcessHosts, smallBase, tempDir } from '../fixtures/sweep/helpers';
@@ -108,6 +108,42 @@ describe('a sweep on two trial processes', () => {
     // One message per 50 ms of training, plus the first and the final one.
     expect(messages).toBeGreaterThanOrEqual(2);
     expect(messages).toBeLessThanOrEqual(elapsedMs / 50 + 3);
+  });
+
+  it('asks for progress every 10 steps until a trial has run, then about every 5 ms at its pace', async () => {
+    const hosts = inProcessHosts();
+    const asked: number[] = [];
+    const recordingHosts: typeof hosts = ((events) => {
+      const host = hosts(events);
+      return { ...host, pid: host.pid, send: (m) => (m.type === 'run' && asked.push(m.progressEvery), host.send(m)) };
+    }) as typeof hosts;
+    const own = new TrialPool({ hosts: recordingHosts, size: 1 });
+    try {
+      openStore();
+      const { run } = sweep({ base: smallBase(3000, 1000), parameters: { 'model.hidden': [[2], [3], [4]] } }, { pool: own, concurrency: 1 });
+      const outcome = await run.run();
+      expect(outcome.trials.map((t) => t.status)).toEqual(['completed', 'completed', 'completed']);
+      expect(asked).toHaveLength(3);
+      expect(asked[0]).toBe(FIRST_PROGRESS_EVERY);
+      // The pace of the trial before: 3000 steps over its time from start to end (the driver
+      // takes the end a little before it records finishedAt, so its pace is not slower).
+      const [first] = outcome.trials;
+      const pace = 3000 / (first.finishedAt! - first.startedAt!);
+      expect(asked[1]).toBeGreaterThanOrEqual(Math.floor(pace * PROGRESS_TARGET_MS));
+      for (const every of asked.slice(1)) expect(every).toBeGreaterThan(FIRST_PROGRESS_EVERY);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('turns a pace into steps between progress reports', () => {
+    expect(progressEveryAt(null)).toBe(FIRST_PROGRESS_EVERY);
+    expect(progressEveryAt(Number.NaN)).toBe(FIRST_PROGRESS_EVERY);
+    // 64 steps a ms: 320 steps in 5 ms.
+    expect(progressEveryAt(64)).toBe(320);
+    // Slower than a step per 5 ms: every step; absurdly fast: at most every 10,000.
+    expect(progressEveryAt(0.01)).toBe(1);
+    expect(progressEveryAt(1e9)).toBe(10_000);
   });
 
   it('writes the history of all running trials a few times a second in one transaction each, and loses no point', async () => {
