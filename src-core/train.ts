@@ -166,7 +166,12 @@ export async function train(
   settings: TrainSettings,
   hooks: TrainHooks = {},
 ): Promise<TrainResult> {
-  return new Trainer(net, data, settings, hooks).run();
+  try {
+    return await new Trainer(net, data, settings, hooks).run();
+  } finally {
+    // The packed copy of X (Trainer.prepare) is for this run only, whatever ends it.
+    net.packInput(null);
+  }
 }
 
 class Trainer {
@@ -251,7 +256,7 @@ class Trainer {
     }
     const X = net.resident(data.X);
     // Full-batch data does not change during the run: the first layer's product
-    // reads a copy of X packed once (forgotten in finish).
+    // reads a copy of X packed once (forgotten when train returns or throws).
     net.packInput(X);
     return { ...data, ...test, X, Y: net.resident(data.Y) };
   }
@@ -477,7 +482,6 @@ class Trainer {
   }
 
   private finish(status: TrainStatus, steps: number, reason?: string): TrainResult {
-    this.net.packInput(null);
     if (status === 'diverged' && this.updates > 0) {
       // The current parameters gave the non-finite cost; the previous ones did not.
       this.swapParameters();

@@ -177,7 +177,9 @@ export function wasmKernels(arena: Arena, name: string): MatrixKernels {
       product('dense', W.rows, W.cols, A.rows, A.cols, W, A, Z);
       if (b.rows !== W.rows || b.cols !== 1) throw new ShapeError(`dense: a bias ${b.shapeText} for ${W.rows} rows`);
       const x = on(W, A, Z, b);
-      const P = packed && packed.memory === memory && packed.precision === A.precision ? at(packed) : 0;
+      // A packed copy must be in the arena and hold all of A's packed blocks.
+      const fits = packed !== null && packed.memory === memory && packed.precision === A.precision;
+      const P = fits && x && packed.size * packed.data.BYTES_PER_ELEMENT >= x.packed_b_size(A.cols, A.rows) ? at(packed) : 0;
       if (x) x.gemm_nn_bias(at(W), at(A), at(Z), W.rows, A.cols, W.cols, 1, at(b), P);
       else {
         ref.broadcastColumn(b, Z);

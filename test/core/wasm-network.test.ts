@@ -207,6 +207,12 @@ describe('training on WebAssembly against the reference', () => {
       const tol = precision === 'float64' ? 1e-10 : 1e-4;
       a.history.forEach((h, i) => expectClose([h.cost], [b.history[i].cost], tol, `${precision} step ${h.iteration}`));
       wasm.parameters().forEach((p, i) => expectClose(p.value.data, reference.parameters()[i].value.data, tol, `${precision} ${p.name}`));
+      // The packed copy lives for the run only, also when the run ends by throwing: X may change after.
+      const failing = train(wasm, { X, Y }, { ...settings, schedule: { iterations: 3 } }, { onProgress: () => { throw new Error('hook failed'); }, progressEvery: 1 });
+      await expect(failing).rejects.toThrow('hook failed');
+      X.data[7] += 0.5;
+      wasm.setParameters(reference.W, reference.b);
+      expectClose(wasm.forward(X).data, reference.forward(X).data, tol, `${precision} forward after X changed`);
     }
   });
 
