@@ -153,6 +153,8 @@ export class Network {
    * trainer does this for full-batch data, for the length of a run.
    */
   packInput(X: Matrix | null): void {
+    // Nothing else holds the packed copy: its memory is reused at once.
+    if (this.packed) this.kernels.arena?.dispose(this.packed.copy);
     this.packed = null;
     if (!X || X.rows !== this.inputSize) return;
     const copy = this.kernels.packB(X, this.sizes[1]);

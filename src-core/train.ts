@@ -166,11 +166,14 @@ export async function train(
   settings: TrainSettings,
   hooks: TrainHooks = {},
 ): Promise<TrainResult> {
+  let trainer: Trainer | null = null;
   try {
-    return await new Trainer(net, data, settings, hooks).run();
+    trainer = new Trainer(net, data, settings, hooks);
+    return await trainer.run();
   } finally {
     // The packed copy of X (Trainer.prepare) is for this run only, whatever ends it.
     net.packInput(null);
+    trainer?.release();
   }
 }
 
@@ -198,6 +201,8 @@ class Trainer {
   private readonly dropoutRng;
   private readonly hasDropout: boolean;
   private updates = 0;
+  /** Copies of the data this run made in the kernels' memory (Network.resident), disposed when it ends. */
+  private readonly copies: Matrix[] = [];
   private best: { value: number; step: number; params: Float64Array[] | null; waited: number } | null = null;
 
   constructor(
@@ -246,7 +251,7 @@ class Trainer {
     for (const n of evaluated) for (const s of [Math.min(n, EVALUATION_BATCH), n % EVALUATION_BATCH]) if (s > 0) sizes.add(s);
     for (const s of sizes) net.workspace(s);
     // The test set is evaluated in place when it fits one evaluation batch.
-    const test = data.Xtest && data.Ytest && data.Xtest.cols <= EVALUATION_BATCH ? { Xtest: net.resident(data.Xtest), Ytest: net.resident(data.Ytest) } : {};
+    const test = data.Xtest && data.Ytest && data.Xtest.cols <= EVALUATION_BATCH ? { Xtest: this.resident(data.Xtest), Ytest: this.resident(data.Ytest) } : {};
     if (batch < m) {
       for (const s of new Set([batch, m % batch || batch])) {
         this.batchBuffer('X', data.X.rows, s);
@@ -254,11 +259,27 @@ class Trainer {
       }
       return { ...data, ...test };
     }
-    const X = net.resident(data.X);
+    const X = this.resident(data.X);
     // Full-batch data does not change during the run: the first layer's product
     // reads a copy of X packed once (forgotten when train returns or throws).
     net.packInput(X);
-    return { ...data, ...test, X, Y: net.resident(data.Y) };
+    return { ...data, ...test, X, Y: this.resident(data.Y) };
+  }
+
+  /** A copy of M where the kernels use it in place (or M itself), noted if it is a copy. */
+  private resident(M: Matrix): Matrix {
+    const R = this.net.resident(M);
+    if (R !== M) this.copies.push(R);
+    return R;
+  }
+
+  /**
+   * Gives the run's copies of the data back to the kernels' memory at once (the
+   * trainer alone holds them), so that the next run reuses pages already touched.
+   */
+  release(): void {
+    const arena = this.net.kernels.arena;
+    if (arena) for (const m of this.copies.splice(0)) arena.dispose(m);
   }
 
   /** Re-reads the typed arrays the optimizer keeps if the kernels' memory grew since. */

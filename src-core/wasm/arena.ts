@@ -15,7 +15,8 @@
  *
  * Freeing: a matrix's region returns to the free list when the matrix is garbage
  * collected (FinalizationRegistry), so evicted workspaces and finished networks
- * give their memory back without an explicit dispose. WebAssembly memory never
+ * give their memory back without an explicit dispose; the trainer disposes its
+ * large per-run copies (of X, and X packed) as soon as the run ends. WebAssembly memory never
  * shrinks; the arena keeps its high-water mark.
  */
 import { Matrix, type Precision } from '../matrix';
@@ -144,8 +145,20 @@ export class Arena {
     const m = Matrix.view(rows, cols, precision, this.memory, start);
     // Regions are reused: clear what a previous owner left.
     m.data.fill(0);
-    this.registry.register(m, { start, bytes: roundUp(bytes) });
+    // The matrix is its own unregister token (held weakly), for dispose.
+    this.registry.register(m, { start, bytes: roundUp(bytes) }, m);
     return m;
+  }
+
+  /**
+   * Returns m's region to the free list now rather than when m is collected, so
+   * that the next allocation reuses memory already touched (on a VM, first touching
+   * fresh pages can cost more than the work done in them). m must not be used after.
+   * Does nothing for a matrix that is not this arena's or was disposed already.
+   */
+  dispose(m: Matrix): void {
+    if (m.memory !== this.memory || !this.registry.unregister(m)) return;
+    this.release(m.byteOffset, roundUp(m.size * (m.precision === 'float32' ? 4 : 8)));
   }
 
   /** A copy of M in this arena (in its own precision unless one is given), or null. */

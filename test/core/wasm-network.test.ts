@@ -267,6 +267,38 @@ describe('the arena', () => {
     ms.forEach((m) => expect(m.data.every((v) => v === m.size)).toBe(true));
   });
 
+  it('takes a region back at once on dispose, once, and only its own', () => {
+    const arena = kernelsFor().arena!;
+    const inUse = arena.bytesInUse;
+    const m = arena.matrix(100, 100, 'float64')!;
+    m.data.fill(3);
+    expect(arena.bytesInUse).toBe(inUse + 80000);
+    arena.dispose(m);
+    expect(arena.bytesInUse).toBe(inUse);
+    arena.dispose(m); // a second dispose changes nothing
+    arena.dispose(Matrix.zeros(100, 100)); // nor one of a matrix outside the arena
+    expect(arena.bytesInUse).toBe(inUse);
+    // The region is reused, zeroed, by the next matrix that fits it.
+    const again = arena.matrix(100, 100, 'float64')!;
+    expect(again.byteOffset).toBe(m.byteOffset);
+    expect(again.data.every((v) => v === 0)).toBe(true);
+  });
+
+  it('gets the copies a training run made of its data back when the run ends', async () => {
+    const arena = kernelsFor().arena!;
+    const net = new Network({ sizes: [300, 8, 1], activations: ['relu'], output: 'sigmoid' });
+    const next = lcg(9);
+    const X = randomMatrix(300, 40, next);
+    const Y = targets('sigmoid', 1, 40, next, 'float64');
+    const settings = { ...DEFAULT_TRAIN_SETTINGS, learningRate: 0.1, schedule: { iterations: 3 }, logEvery: 1 };
+    await train(net, { X, Y }, settings); // the workspaces and the trainer's own buffers, once
+    const inUse = arena.bytesInUse;
+    await train(net, { X, Y }, settings);
+    // X, Y and X packed were copied in and given back; what stays is the run's small
+    // buffers (spare parameters, optimizer state), until they are collected.
+    expect(arena.bytesInUse - inUse).toBeLessThan(2 * 300 * 8 * 8 + 4096);
+  });
+
   it('says when it cannot grow (the caller then uses an ordinary matrix), and stays usable', () => {
     const arena = kernelsFor().arena!;
     const { generation, bytes } = arena;
