@@ -104,9 +104,13 @@ interface Times {
   messages: number;
   /** Trial processes started for this sweep. */
   started: number;
+  /** When the first trial started (its 'started' message; performance.now()), or NaN. */
+  firstStartedAt: number;
+  /** From the sweep's start to its first trial's 'started' message, ms. */
+  toFirstTrial: number;
 }
 
-const none: Times = { wall: Infinity, cpu: NaN, cpuMain: NaN, trialProcesses: NaN, training: NaN, trainingMain: NaN, messages: 0, started: 0 };
+const none: Times = { wall: Infinity, cpu: NaN, cpuMain: NaN, trialProcesses: NaN, training: NaN, trainingMain: NaN, messages: 0, started: 0, firstStartedAt: NaN, toFirstTrial: NaN };
 
 /** CPU seconds this process has used (all its threads). */
 function ownCpu(): number {
@@ -122,11 +126,11 @@ async function sequentialInProcess(configs: RunConfig[]): Promise<Times> {
   for (const config of configs) await trainRun({ store: nothing, runId: 'bench', config, files: filesRelativeTo('.') });
   const used = ownCpu() - cpu;
   const usedMain = threadCpu(process.pid) - main;
-  return { wall: performance.now() - start, cpu: used, cpuMain: usedMain, trialProcesses: 0, training: used, trainingMain: usedMain, messages: 0, started: 0 };
+  return { wall: performance.now() - start, cpu: used, cpuMain: usedMain, trialProcesses: 0, training: used, trainingMain: usedMain, messages: 0, started: 0, firstStartedAt: NaN, toFirstTrial: NaN };
 }
 
-type Counts = Pick<Times, 'training' | 'trainingMain' | 'messages' | 'started'>;
-const noCounts = (): Counts => ({ training: 0, trainingMain: 0, messages: 0, started: 0 });
+type Counts = Pick<Times, 'training' | 'trainingMain' | 'messages' | 'started' | 'firstStartedAt'>;
+const noCounts = (): Counts => ({ training: 0, trainingMain: 0, messages: 0, started: 0, firstStartedAt: NaN });
 
 /**
  * Trial hosts that also measure each trial's CPU time between its 'started' and 'finished'
@@ -143,7 +147,10 @@ function measuredHosts(meter: { counts: Counts }): TrialHostFactory {
         counts.messages++;
         const type = (value as { type?: unknown }).type;
         const pid = host.pid!;
-        if (type === 'started') startedAt = { all: cpuSeconds(pid), main: threadCpu(pid) };
+        if (type === 'started') {
+          startedAt = { all: cpuSeconds(pid), main: threadCpu(pid) };
+          if (Number.isNaN(counts.firstStartedAt)) counts.firstStartedAt = performance.now();
+        }
         else if (type === 'finished') {
           counts.training += cpuSeconds(pid) - startedAt.all;
           counts.trainingMain += threadCpu(pid) - startedAt.main;
@@ -184,7 +191,7 @@ async function sweep(iterations: number, concurrency: number, warm?: { pool: Tri
       for (const pid of warm.pool.pids()) trialProcesses += cpuSeconds(pid) - (before.get(pid) ?? 0);
     }
     if (outcome.trials.some((t) => t.status !== 'completed')) throw new Error(`a bench trial did not complete: ${outcome.trials.map((t) => t.reason).join('; ')}`);
-    return { wall, cpu: driver, cpuMain: NaN, trialProcesses, ...meter.counts };
+    return { wall, cpu: driver, cpuMain: NaN, trialProcesses, ...meter.counts, toFirstTrial: meter.counts.firstStartedAt - start };
   } finally {
     store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -264,7 +271,8 @@ async function efficiencyAt(iterations: number, warm: { pool: TrialPool; meter: 
   const startup = (t: Times) => (t.started ? (t.trialProcesses - t.training) / t.started : NaN);
   console.log(
     `  trial processes besides training: ${startup(one).toFixed(2)} s a process (1-process sweep), ${startup(cold).toFixed(2)} s (2-process, cold); ` +
-      `${(best.warm.trialProcesses - best.warm.training).toFixed(2)} s in all when warm`,
+      `${(best.warm.trialProcesses - best.warm.training).toFixed(2)} s in all when warm; the first trial started ${cold.toFirstTrial.toFixed(0)} ms ` +
+      `after the sweep did, cold, ${best.warm.toFirstTrial.toFixed(0)} ms warm`,
   );
   const drivers = [['cold', cold], ['warm', best.warm]] as const;
   console.log(
