@@ -12,7 +12,7 @@ import type { ApiEvent, SweepDetail, SweepRow, TrialInfo } from '../../src-api/s
 import { ApiError, summarizeIssues } from '../../src-api/messages';
 import type { FileAccess } from './file-access';
 import type { RunStore, SweepInfo } from '../store';
-import { SweepRun, createSweep, metricValue, rankTrials, storedTrialStates, type TrialState } from '../sweep/driver';
+import { SweepRun, createSweep, defaultConcurrency, metricValue, rankTrials, storedTrialStates, type TrialState } from '../sweep/driver';
 import { TrialPool } from '../sweep/pool';
 import { SweepSpecError, loadSweepSpec } from '../sweep/spec-file';
 import type { TrialHostFactory } from '../sweep/trial-host';
@@ -23,7 +23,7 @@ export interface SweepServiceOptions {
   hosts: TrialHostFactory;
   /** Which files the specs' configs may name. */
   files: FileAccess;
-  /** Trials at once, over all running sweeps (default 2). */
+  /** Trials at once, over all running sweeps; default the machine's cores, as `layerlab sweep`. */
   concurrency?: number;
   /** How long idle trial processes are kept for the next sweep (ms); default DEFAULT_WARM_MS. */
   warmMs?: number;
@@ -82,7 +82,7 @@ export class SweepService {
   /** Starts the driver on a recorded sweep; returns how many trials it has left to run. */
   private launch(id: string): number {
     const { store } = this.options;
-    this.pool ??= new TrialPool({ hosts: this.options.hosts, size: this.options.concurrency ?? 2, idleMs: this.options.warmMs ?? DEFAULT_WARM_MS });
+    this.pool ??= new TrialPool({ hosts: this.options.hosts, size: this.options.concurrency ?? defaultConcurrency(), idleMs: this.options.warmMs ?? DEFAULT_WARM_MS });
     const run = new SweepRun({
       store,
       sweepId: id,
