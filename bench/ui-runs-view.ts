@@ -10,8 +10,16 @@
  * (the browser's part, and the server's answer), the HTML, the script bundle, the app's code
  * starting, the WebSocket open, the first runs answer, the first rows painted; and from
  * Chromium's trace, the main thread's CPU time and its longest tasks until then.
+ *
+ * A fresh tab's time is partly Chromium's own, whatever the page: so the same run opens a
+ * page with nothing but one small module script in fresh tabs too, served with our
+ * headers and again without Cross-Origin-Opener-Policy. COOP same-origin puts the page in
+ * a browsing context group of its own, which costs a new renderer process when the tab
+ * came from about:blank; we keep it (it cuts any window that opened ours off from it).
  */
 import type { Browser, Page } from '@playwright/test';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 interface TraceEvent {
   name: string;
@@ -84,6 +92,49 @@ function mainThreadUntil(events: TraceEvent[], mark: string): { cpu: number; lon
   };
 }
 
+/**
+ * When a page holding only one small module script runs it, in ms after navigation start,
+ * in fresh tabs (median of `rounds`), with and without COOP same-origin: Chromium's part.
+ */
+async function bareFreshTab(browser: Browser, rounds: number): Promise<{ coop: number; plain: number }> {
+  const server = createServer((req, res) => {
+    res.setHeader('Content-Security-Policy', "default-src 'none'; script-src 'self'");
+    if (req.url?.startsWith('/coop')) res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    if (req.url?.endsWith('.js')) {
+      res.setHeader('Content-Type', 'text/javascript');
+      res.end("performance.mark('bare-script');");
+    } else {
+      res.setHeader('Content-Type', 'text/html; charset=utf-8');
+      res.end('<!doctype html><html><head><script type="module" src="./bare.js"></script></head><body>bare</body></html>');
+    }
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const open = async (path: string) => {
+    const context = await browser.newContext();
+    try {
+      const tab = await context.newPage();
+      await tab.goto(`${base}${path}`);
+      await tab.waitForFunction(`performance.getEntriesByName('bare-script').length > 0`);
+      return (await tab.evaluate(`performance.getEntriesByName('bare-script')[0].startTime`)) as number;
+    } finally {
+      await context.close();
+    }
+  };
+  try {
+    const coop: number[] = [];
+    const plain: number[] = [];
+    // Alternated, so both see the same machine.
+    for (let i = 0; i < rounds; i++) {
+      coop.push(await open('/coop/'));
+      plain.push(await open('/plain/'));
+    }
+    return { coop: median(coop), plain: median(plain) };
+  } finally {
+    server.close();
+  }
+}
+
 /** Opens the runs view in the three ways, `rounds` times each; returns the report's lines. */
 export async function measureRunsView(tools: RunsViewTools, rounds = 5): Promise<{ lines: string[]; rowCount: string }> {
   const { page, browser, origin, traced, waitFor } = tools;
@@ -149,6 +200,7 @@ export async function measureRunsView(tools: RunsViewTools, rounds = 5): Promise
       `app code ${m('appStart').padStart(4)}, WebSocket open ${m('webSocketOpen').padStart(4)}, first runs ${m('firstRuns').padStart(4)}, rows shown ${m('shown').padStart(4)} ms`
     );
   };
+  const bare = await bareFreshTab(browser, rounds);
   const ours = (ms: Milestones[]) => ms.map((x) => x.shown - x.htmlFirstByte);
   const verdict = (v: number) => (v < 500 ? 'under 500 ms' : 'OVER 500 ms');
   const lines = [
@@ -161,6 +213,8 @@ export async function measureRunsView(tools: RunsViewTools, rounds = 5): Promise
     row('fresh tab', fresh),
     `  fresh tab, renderer main thread until the rows: CPU ${fresh.map((x) => f(x.cpu!)).join(', ')} ms (median ${f(median(fresh.map((x) => x.cpu!)))}); ` +
       `longest tasks (wall) ${fresh.map((x) => x.longest!.map(f).join('/')).join(', ')} ms`,
+    `  Chromium's part: a page of one small module script runs it in a fresh tab ${f(bare.coop)} ms after navigation start with our headers, ` +
+      `${f(bare.plain)} ms without COOP same-origin (medians); the runs view's rows come ${f(median(fresh.map((x) => x.shown)) - bare.coop)} ms after that`,
     `  (all the runs loaded ${allLoaded} ms after a reload's first rows, in pages of 2,500, while the table stays usable)`,
   ];
   return { lines, rowCount };
