@@ -8,7 +8,9 @@
  * recently used dropped first); the pool keeps the same list per worker, in the same order,
  * so it knows when to send one again. A worker that dies is replaced, and the parts it had
  * are tried once more on its replacement; a second failure fails the request with a
- * message that says so. The workers start on the first request and end with close().
+ * message that says so. A worker that does not answer a part in time (stuck, not dead) is
+ * ended and counts as one that died. The workers start on the first request and end with
+ * close().
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -24,7 +26,15 @@ export interface BoundaryPoolOptions {
   workers?: number;
   /** The worker's module: the .mjs entry for the TS sources, a built file in Electron. */
   workerUrl?: URL;
+  /** How long a worker may take over one part before it is ended as stuck; default ANSWER_TIMEOUT_MS. */
+  answerTimeoutMs?: number;
 }
+
+/**
+ * A part's answer is due within a minute: the largest grid the API allows, 400×400, of a
+ * large network takes seconds, a 200×200 picture of [2, 50, 50, 1] about 10 ms.
+ */
+export const ANSWER_TIMEOUT_MS = 60_000;
 
 export interface BoundaryRequest {
   /** Names the network's parameters: the same key must mean the same parameters (e.g. "run@step"). */
@@ -63,8 +73,9 @@ export type ToBoundaryWorker = {
   rows: [number, number];
 };
 
-/** Messages a boundary worker posts back: one per request. */
+/** Messages a boundary worker posts back: 'ready' once loaded, then one per request. */
 export type FromBoundaryWorker =
+  | { type: 'ready' }
   /** `ms`: the worker's own time for the part, from the message's arrival to the answer. */
   | { type: 'grid'; id: number; outputs: number; probs: Float32Array; ms: number }
   /** The worker does not have the network `key` (it was not sent, or was dropped). */
@@ -80,6 +91,8 @@ interface Part {
   attempts: number;
   /** The worker's own time for it, once answered. */
   ms?: number;
+  /** Ends the worker if the part is not answered in time. */
+  deadline?: ReturnType<typeof setTimeout>;
 }
 
 interface Pending {
@@ -101,6 +114,10 @@ interface Slot {
   known: Map<string, true>;
   /** Parts sent and not yet answered, by message id. */
   inFlight: Map<number, Part>;
+  /** Why the worker ended, when we know better than its exit code. */
+  why: string;
+  /** Loaded: parts' deadlines run from here (loading the core from sources takes seconds). */
+  ready: boolean;
 }
 
 export class BoundaryPool {
@@ -157,7 +174,10 @@ export class BoundaryPool {
     this.slots.forEach((slot, k) => {
       if (!slot) return;
       this.slots[k] = null;
-      for (const part of slot.inFlight.values()) this.fail(part.request, new Error('the boundary workers were shut down'));
+      for (const part of slot.inFlight.values()) {
+        clearTimeout(part.deadline);
+        this.fail(part.request, new Error('the boundary workers were shut down'));
+      }
       ending.push(slot.worker.terminate());
     });
     await Promise.all(ending);
@@ -186,6 +206,17 @@ export class BoundaryPool {
     slot.inFlight.set(id, part);
     slot.worker.ref();
     slot.worker.postMessage({ type: 'grid', id, key, network, grid, bounds, preprocessing, rows: part.rows } satisfies ToBoundaryWorker);
+    if (slot.ready) this.arm(slot, part);
+  }
+
+  /** Ends the worker if `part` is not answered in time: stuck (a loop, a wait), not dead. Its exit replaces it and tries its parts once more. */
+  private arm(slot: Slot, part: Part): void {
+    const timeout = this.options.answerTimeoutMs ?? ANSWER_TIMEOUT_MS;
+    part.deadline = setTimeout(() => {
+      slot.why = `did not answer within ${timeout / 1000} s`;
+      void slot.worker.terminate();
+    }, timeout);
+    part.deadline.unref();
   }
 
   /** The network as a message: its float64 parameters are copied once per request, and only when a worker needs them. */
@@ -212,19 +243,24 @@ export class BoundaryPool {
     if (existing) return existing;
     const worker = new Worker(this.options.workerUrl ?? DEFAULT_WORKER);
     this.started++;
-    const slot: Slot = { worker, known: new Map(), inFlight: new Map() };
+    const slot: Slot = { worker, known: new Map(), inFlight: new Map(), why: '', ready: false };
     this.slots[k] = slot;
     worker.on('message', (message: FromBoundaryWorker) => this.answer(k, slot, message));
-    let why = '';
-    worker.on('error', (error) => (why = error.message));
-    worker.on('exit', (code) => this.died(k, slot, why ? `failed (${why})` : `exited with code ${code}`));
+    worker.on('error', (error) => (slot.why ||= `failed (${error.message})`));
+    worker.on('exit', (code) => this.died(k, slot, slot.why || `exited with code ${code}`));
     worker.unref();
     return slot;
   }
 
   private answer(k: number, slot: Slot, message: FromBoundaryWorker): void {
+    if (message.type === 'ready') {
+      slot.ready = true;
+      for (const waiting of slot.inFlight.values()) this.arm(slot, waiting);
+      return;
+    }
     const part = slot.inFlight.get(message.id);
     if (!part) return;
+    clearTimeout(part.deadline);
     slot.inFlight.delete(message.id);
     if (slot.inFlight.size === 0) slot.worker.unref();
     const pending = part.request;
@@ -268,6 +304,7 @@ export class BoundaryPool {
     if (this.slots[k] !== slot) return; // closed, or already replaced
     this.slots[k] = null;
     for (const part of slot.inFlight.values()) {
+      clearTimeout(part.deadline);
       const pending = part.request;
       if (part.attempts >= 2) {
         this.fail(pending, new Error(`the boundary worker ${why} twice while computing the boundary of ${pending.request.key}; try again (a new worker takes the next request)`));

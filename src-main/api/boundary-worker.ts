@@ -79,3 +79,5 @@ port.on('message', (message: ToBoundaryWorker) => {
   }
   port.postMessage(answer, answer.type === 'grid' ? [answer.probs.buffer as ArrayBuffer] : []);
 });
+// Loaded: from here the pool times each part (a stuck worker is ended).
+port.postMessage({ type: 'ready' } satisfies FromBoundaryWorker);

@@ -143,6 +143,24 @@ describe('the boundary pool', () => {
     });
   });
 
+  it('ends a worker that does not answer in time, as one that died, and goes on', async () => {
+    const crashing = new URL('./boundary-crash-worker.mjs', import.meta.url);
+    const p = new BoundaryPool({ workers: 1, workerUrl: crashing, answerTimeoutMs: 300 });
+    pools.push(p);
+    const network = net([2, 8, 1]);
+    const expected = boundaryGrid(network, 20, bounds, IDENTITY_PREPROCESSING).probs;
+    // Loaded first: a part's time runs from the worker's 'ready', not from its start.
+    expect(firstDifference((await p.grid({ key: 'fine', network, grid: 20, bounds, preprocessing: IDENTITY_PREPROCESSING })).probs, expected)).toBe(-1);
+    await expect(p.grid({ key: 'hang-always', network, grid: 20, bounds, preprocessing: IDENTITY_PREPROCESSING })).rejects.toThrow(
+      /the boundary worker did not answer within 0.3 s twice while computing the boundary of hang-always/,
+    );
+    expect(p.started).toBe(2);
+    // A third worker takes the next request; it loads (seconds, from the sources) past the
+    // 300 ms, which is not held against it: only answers are timed.
+    expect(firstDifference((await p.grid({ key: 'fine', network, grid: 20, bounds, preprocessing: IDENTITY_PREPROCESSING })).probs, expected)).toBe(-1);
+    expect(p.started).toBe(3);
+  }, 60_000);
+
   it('refuses bad requests with a message naming what is wrong', async () => {
     const p = pool(2);
     const network = net([2, 4, 1]);
