@@ -21,7 +21,8 @@ import type { Browser, Page } from '@playwright/test';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-interface TraceEvent {
+/** An event of Chromium's trace (browser.startTracing), as the UI bench reads them. */
+export interface TraceEvent {
   name: string;
   ph: string;
   ts: number;
@@ -29,6 +30,7 @@ interface TraceEvent {
   tdur?: number;
   pid: number;
   tid: number;
+  id2?: { local?: string };
 }
 
 export interface RunsViewTools {
@@ -76,7 +78,7 @@ const MILESTONES = `(() => {
   };
 })()`;
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const f = (n: number) => n.toFixed(0);
 
 /** The renderer main thread's tasks until the first mark named `mark`: total CPU (ms), and the longest tasks' wall (ms). */

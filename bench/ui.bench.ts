@@ -28,14 +28,9 @@ import { filesRelativeTo } from '../src-main/data/files';
 import { trainRun } from '../src-main/runner/train-run';
 import { RunStore } from '../src-main/store';
 import { startUi } from '../test/e2e/server';
-import { measureRunsView } from './ui-runs-view';
+import { measureRunsView, median, type TraceEvent } from './ui-runs-view';
 
 const root = resolve(import.meta.dirname, '..');
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /** Milliseconds of this process's CPU time that fn takes. */
 function cpuMs(fn: () => void): number {
@@ -43,17 +38,6 @@ function cpuMs(fn: () => void): number {
   fn();
   const d = process.cpuUsage(start);
   return (d.user + d.system) / 1000;
-}
-
-interface TraceEvent {
-  name: string;
-  ph: string;
-  ts: number;
-  dur?: number;
-  tdur?: number;
-  pid: number;
-  tid: number;
-  id2?: { local?: string };
 }
 
 const TRACE_CATEGORIES = ['toplevel', 'blink.user_timing', 'devtools.timeline', '__metadata'];
