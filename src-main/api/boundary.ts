@@ -206,10 +206,6 @@ export interface EvaluatedPoints {
   confusionSet: 'train' | 'test';
 }
 
-export interface Evaluated extends EvaluatedPoints {
-  grid: GridValues;
-}
-
 /**
  * The points, their extent and the confusion matrix of a network on a prepared
  * experiment's data. The points' predicted classes come from the network itself (float64,
@@ -228,14 +224,4 @@ export function evaluatePoints(prepared: PreparedExperiment, network: Network): 
   const classes = prepared.classes ?? 2;
   const confusion = confusionMatrix(useTest ? testPredicted : trainPredicted, targetClasses(useTest ? data.Ytest! : data.Y), classes);
   return { bounds, train, test, confusion, confusionSet: useTest ? 'test' : 'train' };
-}
-
-/**
- * Boundary, points and confusion matrix of a network on a prepared experiment's data, all
- * in this thread: the grid from the network's float32 copy (see evaluatePoints for the
- * rest). The API process draws its grids in the boundary workers instead (boundary-pool.ts).
- */
-export function evaluateBoundary(prepared: PreparedExperiment, network: Network, grid = DEFAULT_GRID): Evaluated {
-  const points = evaluatePoints(prepared, network);
-  return { ...points, grid: boundaryGrid(network, grid, points.bounds, prepared.preprocessing) };
 }

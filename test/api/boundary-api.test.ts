@@ -1,7 +1,7 @@
 /**
  * runs.boundary through the API (src-main/api/service.ts): its grid comes from the boundary
  * workers, its points and confusion matrix from this process, and the whole answer must be
- * what the single-thread evaluateBoundary gives for the same weights, bit for bit: for the
+ * what a single-thread evaluation (evaluatePoints and boundaryGrid) gives for the same weights, bit for bit: for the
  * final weights, for checkpoints, asked for many at once and again (the kept points); and
  * the same answer must cross both transports (WebSocket, Electron IPC) intact.
  */
@@ -15,7 +15,7 @@ import { parseRunConfig } from '../../src-core/config';
 import { prepareExperiment } from '../../src-core/experiment';
 import { modelFromJson } from '../../src-core/model-file';
 import { Network } from '../../src-core/network';
-import { evaluateBoundary } from '../../src-main/api/boundary';
+import { boundaryGrid, evaluatePoints } from '../../src-main/api/boundary';
 import { checkpointMatrices, loadCheckpoints } from '../../src-main/api/checkpoints';
 import { filesRelativeTo } from '../../src-main/data/files';
 import { LayerlabApi } from '../../src-main/api/service';
@@ -51,7 +51,9 @@ async function expected(step: number | undefined, grid: number) {
     const { W, b } = checkpointMatrices(sizes, list.find((c) => c.step === step)!);
     network.setParameters(W, b);
   }
-  return evaluateBoundary(prepared, network, grid);
+  // All in this thread: the points as the API makes them, the grid from the float32 copy.
+  const points = evaluatePoints(prepared, network);
+  return { ...points, grid: boundaryGrid(network, grid, points.bounds, prepared.preprocessing) };
 }
 
 function expectSame(answer: Awaited<ReturnType<typeof f.client.call<'runs.boundary'>>>, e: Awaited<ReturnType<typeof expected>>, what: string) {
