@@ -389,6 +389,10 @@ function packedBytes(n: Num, nc: string, kc: string): string {
  * loops visit them (NC columns, then KC rows), into P: what gemm_nn_bias(…, P)
  * reads instead of packing B itself. packed_b_size gives the bytes P needs. For
  * data that every iteration multiplies unchanged (the full batch's X).
+ *
+ * pack_bt_all does the same for B = Xᵀ given X (N, K): the layout that
+ * gemm_nt_packed reads, so that C = A·Xᵀ (a first layer's dW = dZ·Xᵀ) runs as the
+ * NN product on packed blocks, like W·X, instead of as dot products along rows.
  */
 function packAllFunctions(n: Num): string {
   const loops = (body: string) =>
@@ -410,6 +414,13 @@ function packAllFunctions(n: Num): string {
       '(br $jblocks)))',
     );
   const locals = '  (local $jb i32) (local $nc i32) (local $kb i32) (local $kc i32)';
+  const packAll = (name: string, pack: string) =>
+    lines(
+      `(func $${name}_${n.t} (export "${name}_${n.t}") (param $B i32) (param $P i32) (param $N i32) (param $K i32)`,
+      locals,
+      loops(lines(`(call $${pack}_${n.t} ${get('B')} ${get(pack === 'pack_b' ? 'N' : 'K')} ${get('kb')} ${get('kc')} ${get('jb')} ${get('nc')} ${get('P')})`, inc('P', packedBytes(n, get('nc'), get('kc'))))),
+      ')',
+    );
   return lines(
     n.t === 'f64' ? lines(`(func $packs_b (export "packs_b") (param $M i32) (param $N i32) (param $K i32) (result i32)`, packsB, ')') : '',
     `(func $packed_b_size_${n.t} (export "packed_b_size_${n.t}") (param $N i32) (param $K i32) (result i32)`,
@@ -418,9 +429,52 @@ function packAllFunctions(n: Num): string {
     loops(inc('bytes', packedBytes(n, get('nc'), get('kc')))),
     get('bytes'),
     ')',
-    `(func $pack_b_all_${n.t} (export "pack_b_all_${n.t}") (param $B i32) (param $P i32) (param $N i32) (param $K i32)`,
-    locals,
-    loops(lines(`(call $pack_b_${n.t} ${get('B')} ${get('N')} ${get('kb')} ${get('kc')} ${get('jb')} ${get('nc')} ${get('P')})`, inc('P', packedBytes(n, get('nc'), get('kc'))))),
+    packAll('pack_b_all', 'pack_b'),
+    packAll('pack_bt_all', 'pack_bt'),
+  );
+}
+
+/**
+ * Packs rows kb…kb+kc−1, columns jb…jb+nc−1 of B = Xᵀ, X (N, K) with rows $K values
+ * long, at dst in pack_b's layout: strip after strip of NR·L columns of B (rows of
+ * X), each as kc rows of NR vectors, the last strip zero-padded. Each row of X is
+ * read in address order (NR·L of them at once) and scattered into its lane of
+ * the strip. Once per run, so plainly scalar.
+ */
+function packBTFunction(n: Num): string {
+  const W = NR * n.L;
+  return lines(
+    `(func $pack_bt_${n.t} (param $X i32) (param $K i32) (param $kb i32) (param $kc i32) (param $jb i32) (param $nc i32) (param $dst i32)`,
+    '  (local $j i32) (local $c i32) (local $d i32) (local $src i32) (local $p i32) (local $stride i32)',
+    set('stride', stripStride(n)),
+    set('j', c32(0)),
+    '(block $strips_done (loop $strips',
+    '  (br_if $strips_done (i32.ge_u (local.get $j) (local.get $nc)))',
+    set('c', c32(0)),
+    '(loop $lanes',
+    set('d', add(get('dst'), shl(get('c'), n.shift))),
+    set('p', get('kc')),
+    `(if (i32.lt_u ${add(get('j'), get('c'))} (local.get $nc)) (then`,
+    // Row jb + j + c of X, from column kb on.
+    set('src', add(get('X'), shl(add(mul(add(add(get('jb'), get('j')), get('c')), get('K')), get('kb')), n.shift))),
+    '(loop $copy',
+    `(${n.t}.store ${get('d')} (${n.t}.load ${get('src')}))`,
+    inc('src', c32(n.size)),
+    inc('d', c32(W * n.size)),
+    set('p', sub(get('p'), c32(1))),
+    '(br_if $copy (local.get $p)))',
+    ') (else',
+    '(loop $zero',
+    `(${n.t}.store ${get('d')} (${n.t}.const 0))`,
+    inc('d', c32(W * n.size)),
+    set('p', sub(get('p'), c32(1))),
+    '(br_if $zero (local.get $p)))',
+    '))',
+    set('c', add(get('c'), c32(1))),
+    `(br_if $lanes (i32.lt_u (local.get $c) ${c32(W)})))`,
+    inc('dst', get('stride')),
+    inc('j', c32(W)),
+    '(br $strips)))',
     ')',
   );
 }
@@ -568,6 +622,14 @@ function nnFunction(n: Num, form: 'nn' | 'tn'): string {
           // With P ≠ 0, B as pack_b_all packed it there (used where the product packs B).
           `(func $gemm_nn_bias_${n.t} (export "gemm_nn_bias_${n.t}") (param $A i32) (param $B i32) (param $C i32) (param $M i32) (param $N i32) (param $K i32) (param $alpha f64) (param $bias i32) (param $P i32)`,
           `  (call $gemm_nn_core_${n.t} ${['A', 'B', 'C', 'M', 'N', 'K', 'alpha'].map(get).join(' ')} (f64.const 1) (local.get $bias) (local.get $P) (i32.const 0) (i32.const 0) (f64.const 0)))`,
+          // C = α·A·Bᵀ + β·C (B (N, K)) from P, Bᵀ as pack_bt_all packed it: the NN product
+          // on packed blocks. Where gemm_nn would not pack B for this shape, or P = 0,
+          // gemm_nt on B itself.
+          `(func $gemm_nt_packed_${n.t} (export "gemm_nt_packed_${n.t}") ${gemmParams} (param $P i32)`,
+          `  (if (i32.and (i32.ne (local.get $P) (i32.const 0)) ${packsB}) (then`,
+          `    (call $gemm_nn_core_${n.t} ${['A', 'B', 'C', 'M', 'N', 'K', 'alpha', 'beta'].map(get).join(' ')} (i32.const 0) (local.get $P) (i32.const 0) (i32.const 0) (f64.const 0))`,
+          `    (return)))`,
+          `  (call $gemm_nt_${n.t} ${['A', 'B', 'C', 'M', 'N', 'K', 'alpha', 'beta'].map(get).join(' ')}))`,
         ]
       : [
           `(func $gemm_tn_${n.t} (export "gemm_tn_${n.t}") ${gemmParams}`,
@@ -834,6 +896,7 @@ export function gemmFunctions(variant: Variant): string {
       packFunction(n, 'tn'),
       panelFunction(n, variant),
       packBFunction(n),
+      packBTFunction(n),
       packAllFunctions(n),
       packedPanelFunction(n, variant),
       nnFunction(n, 'nn'),

@@ -45,6 +45,14 @@ export interface PrecisionExports {
   packed_b_size(N: number, K: number): number;
   /** Packs all of B (K, N) into P as gemm_nn packs it block by block. */
   pack_b_all(B: number, P: number, N: number, K: number): void;
+  /** Packs all of Xᵀ (K, N), for X (N, K), into P the same way (packed_b_size(N, K) bytes). */
+  pack_bt_all(X: number, P: number, N: number, K: number): void;
+  /**
+   * C = alpha·A·Bᵀ + beta·C (A (M, K), B (N, K)) read from P, Bᵀ as pack_bt_all packed
+   * it: the NN product on packed blocks. Where gemm_nn would not pack B for that
+   * shape (packs_b), or P = 0, it is gemm_nt on B.
+   */
+  gemm_nt_packed(A: number, B: number, C: number, M: number, N: number, K: number, alpha: number, beta: number, P: number): void;
   tanh(z: number, a: number, n: number): void;
   sigmoid(z: number, a: number, n: number): void;
   exp(x: number, y: number, n: number): void;
@@ -78,7 +86,7 @@ export type KernelExports = {
 };
 
 const PRECISION_EXPORTS: (keyof PrecisionExports)[] = [
-  'gemm_nn', 'gemm_nt', 'gemm_tn', 'gemm_nn_bias', 'gemm_tn_grad', 'packed_b_size', 'pack_b_all', 'tanh', 'sigmoid', 'exp', 'relu', 'tanh_backward', 'sigmoid_backward',
+  'gemm_nn', 'gemm_nt', 'gemm_tn', 'gemm_nn_bias', 'gemm_tn_grad', 'packed_b_size', 'pack_b_all', 'pack_bt_all', 'gemm_nt_packed', 'tanh', 'sigmoid', 'exp', 'relu', 'tanh_backward', 'sigmoid_backward',
   'relu_backward', 'broadcast_column', 'sum_rows', 'sum_squares', 'axpy', 'multiply', 'subtract', 'max_abs', 'peak',
   'gd', 'momentum', 'rmsprop', 'adam',
 ];

@@ -31,8 +31,11 @@ export interface MatrixKernels {
   readonly arena: Arena | null;
   /** C = alpha · A · B + beta · C. */
   gemmNN(A: Matrix, B: Matrix, C: Matrix, alpha?: number, beta?: number): void;
-  /** C = alpha · A · Bᵀ + beta · C. */
-  gemmNT(A: Matrix, B: Matrix, C: Matrix, alpha?: number, beta?: number): void;
+  /**
+   * C = alpha · A · Bᵀ + beta · C. `packed`: Bᵀ's copy from packBT, read instead of
+   * B (null: none).
+   */
+  gemmNT(A: Matrix, B: Matrix, C: Matrix, alpha?: number, beta?: number, packed?: Matrix | null): void;
   /** C = alpha · Aᵀ · B + beta · C. */
   gemmTN(A: Matrix, B: Matrix, C: Matrix, alpha?: number, beta?: number): void;
   /**
@@ -46,6 +49,12 @@ export interface MatrixKernels {
    * (they read B in place for that shape, or they are the TypeScript ones).
    */
   packB(B: Matrix, rows: number): Matrix | null;
+  /**
+   * Bᵀ packed once, B (N, K), for gemmNT(A (rows, K), B) to read instead: the
+   * product then runs as the NN one on packed blocks (a first layer's dW = dZ·Xᵀ,
+   * like W·X). null where these kernels would not use it.
+   */
+  packBT(B: Matrix, rows: number): Matrix | null;
   /** Z[:, j] = b for every column j. */
   broadcastColumn(b: Matrix, Z: Matrix): void;
   /** out = alpha · Σ_j A[:, j]. */
@@ -101,6 +110,7 @@ export const REFERENCE_KERNELS: MatrixKernels = {
     ref.gemmNN(W, A, Z, 1, 1);
   },
   packB: () => null,
+  packBT: () => null,
   broadcastColumn: ref.broadcastColumn,
   sumRows: ref.sumRows,
   sumSquares: (x) => ref.sumSquares(x.data),
@@ -151,6 +161,9 @@ export function wasmKernels(arena: Arena, name: string): MatrixKernels {
   const fits = (state: Matrix | undefined, like: Matrix) =>
     state === undefined || (state.memory === memory && state.precision === 'float64' && state.size === like.size);
   const at = (m: Matrix) => m.byteOffset;
+  /** Whether a packed copy of B (N columns of the product, K its depth) can be read: in the arena, in B's precision, and holding all of its packed blocks. */
+  const fitsPacked = (x: PrecisionExports, packed: Matrix, B: Matrix, N: number, K: number) =>
+    packed.memory === memory && packed.precision === B.precision && packed.size * packed.data.BYTES_PER_ELEMENT >= x.packed_b_size(N, K);
 
   return {
     name,
@@ -161,11 +174,12 @@ export function wasmKernels(arena: Arena, name: string): MatrixKernels {
       if (x) x.gemm_nn(at(A), at(B), at(C), A.rows, B.cols, A.cols, alpha, beta);
       else ref.gemmNN(A, B, C, alpha, beta);
     },
-    gemmNT(A, B, C, alpha = 1, beta = 0) {
+    gemmNT(A, B, C, alpha = 1, beta = 0, packed = null) {
       product('gemmNT', A.rows, A.cols, B.cols, B.rows, A, B, C);
       const x = on(A, B, C);
-      if (x) x.gemm_nt(at(A), at(B), at(C), A.rows, B.rows, A.cols, alpha, beta);
-      else ref.gemmNT(A, B, C, alpha, beta);
+      if (!x) ref.gemmNT(A, B, C, alpha, beta);
+      else if (packed && fitsPacked(x, packed, B, B.rows, B.cols)) x.gemm_nt_packed(at(A), at(B), at(C), A.rows, B.rows, A.cols, alpha, beta, at(packed));
+      else x.gemm_nt(at(A), at(B), at(C), A.rows, B.rows, A.cols, alpha, beta);
     },
     gemmTN(A, B, C, alpha = 1, beta = 0) {
       product('gemmTN', A.cols, A.rows, B.rows, B.cols, A, B, C);
@@ -177,9 +191,7 @@ export function wasmKernels(arena: Arena, name: string): MatrixKernels {
       product('dense', W.rows, W.cols, A.rows, A.cols, W, A, Z);
       if (b.rows !== W.rows || b.cols !== 1) throw new ShapeError(`dense: a bias ${b.shapeText} for ${W.rows} rows`);
       const x = on(W, A, Z, b);
-      // A packed copy must be in the arena and hold all of A's packed blocks.
-      const fits = packed !== null && packed.memory === memory && packed.precision === A.precision;
-      const P = fits && x && packed.size * packed.data.BYTES_PER_ELEMENT >= x.packed_b_size(A.cols, A.rows) ? at(packed) : 0;
+      const P = x && packed && fitsPacked(x, packed, A, A.cols, A.rows) ? at(packed) : 0;
       if (x) x.gemm_nn_bias(at(W), at(A), at(Z), W.rows, A.cols, W.cols, 1, at(b), P);
       else {
         ref.broadcastColumn(b, Z);
@@ -193,6 +205,16 @@ export function wasmKernels(arena: Arena, name: string): MatrixKernels {
       const P = arena.matrix(1, Math.ceil(bytes / B.data.BYTES_PER_ELEMENT), B.precision);
       if (!P || P.memory !== memory) return null;
       x.pack_b_all(at(B), at(P), B.cols, B.rows);
+      return P;
+    },
+    packBT(B, rows) {
+      // Bᵀ is (K, N) = (B.cols, B.rows).
+      const x = on(B);
+      if (!x || !arena.exports.packs_b(rows, B.rows, B.cols)) return null;
+      const bytes = x.packed_b_size(B.rows, B.cols);
+      const P = arena.matrix(1, Math.ceil(bytes / B.data.BYTES_PER_ELEMENT), B.precision);
+      if (!P || P.memory !== memory) return null;
+      x.pack_bt_all(at(B), at(P), B.rows, B.cols);
       return P;
     },
     broadcastColumn(b, Z) {

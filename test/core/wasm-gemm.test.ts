@@ -62,20 +62,24 @@ const reference = { nn: k.gemmNN, nt: k.gemmNT, tn: k.gemmTN };
  * |wasm − ref| ≤ (K + 4)·ε·(|α|·Σ|a||b| + |β|·|c|) entrywise, the classic bound on
  * a sum's rounding error (the two differ in summation order and fusing).
  */
-function check(arena: Arena, form: Form, precision: Precision, M: number, N: number, K: number, alpha: number, beta: number, seed: number): void {
+function check(arena: Arena, form: Form, precision: Precision, M: number, N: number, K: number, alpha: number, beta: number, seed: number, packedT = false): void {
   const next = lcg(seed);
+  const x = precision === 'float32' ? arena.f32 : arena.f64;
   const [sa, sb] = operandShapes(form, M, N, K);
-  const { region, views } = layout(arena, precision, [sa, sb, [M, N]]);
-  const [A, B, C] = views;
+  // NT with Bᵀ packed before (pack_bt_all, gemm_nt_packed): P after C.
+  const packedValues = packedT ? Math.ceil(x.packed_b_size(N, K) / (precision === 'float32' ? 4 : 8)) : 0;
+  const { region, views } = layout(arena, precision, packedT ? [sa, sb, [M, N], [1, packedValues]] : [sa, sb, [M, N]]);
+  const [A, B, C, P] = views;
   fill(A, next);
   fill(B, next);
   if (beta === 0) C.data.fill(NaN); // must not leak: beta = 0 means C is not read
   else fill(C, next);
   const C0 = Float64Array.from(C.data);
+  if (packedT) x.pack_bt_all(B.byteOffset, P.byteOffset, N, K);
   const gaps = Float64Array.from(region.data);
 
-  const fn = (precision === 'float32' ? arena.f32 : arena.f64)[`gemm_${form}`];
-  fn(A.data.byteOffset, B.data.byteOffset, C.data.byteOffset, M, N, K, alpha, beta);
+  if (packedT) x.gemm_nt_packed(A.data.byteOffset, B.data.byteOffset, C.data.byteOffset, M, N, K, alpha, beta, P.byteOffset);
+  else x[`gemm_${form}`](A.data.byteOffset, B.data.byteOffset, C.data.byteOffset, M, N, K, alpha, beta);
 
   // The reference in float64 from the same (rounded) inputs.
   const A64 = A.as('float64').clone();
@@ -87,7 +91,7 @@ function check(arena: Arena, form: Form, precision: Precision, M: number, N: num
   const bound = Matrix.zeros(M, N);
   reference[form](absA, absB, bound, Math.abs(alpha), 0);
   const eps = precision === 'float32' ? 2 ** -24 : 2 ** -53;
-  const what = `${form} ${precision} M=${M} N=${N} K=${K} α=${alpha} β=${beta}`;
+  const what = `${form}${packedT ? ' (Bᵀ packed)' : ''} ${precision} M=${M} N=${N} K=${K} α=${alpha} β=${beta}`;
   for (let i = 0; i < M * N; i++) {
     const tol = (K + 4) * eps * (bound.data[i] + Math.abs(beta * (beta === 0 ? 0 : C0[i]))) + 1e-300;
     const err = Math.abs(C.data[i] - ref.data[i]);
@@ -95,12 +99,24 @@ function check(arena: Arena, form: Form, precision: Precision, M: number, N: num
       expect.fail(`${what}: C[${Math.floor(i / N)}, ${i % N}] = ${C.data[i]}, reference ${ref.data[i]} (error ${err} > ${tol})`);
     }
   }
-  // Nothing outside C changed.
+  // Nothing outside C changed (P, packed before the product, included).
   const cStart = C.data.byteOffset / C.data.BYTES_PER_ELEMENT - region.data.byteOffset / C.data.BYTES_PER_ELEMENT;
   for (let i = 0; i < gaps.length; i++) {
     if (i >= cStart && i < cStart + M * N) continue;
     if (!Object.is(region.data[i], gaps[i])) expect.fail(`${what}: wrote outside C at ${i - cStart} values from its start`);
   }
+  if (!packedT) return;
+  // Bit for bit what it stands for: gemm_nn on Bᵀ where gemm_nn packs B, else gemm_nt.
+  const { region: r2, views: v2 } = layout(arena, precision, [[K, N], [M, N]]);
+  const [Bt, want] = v2;
+  for (let i = 0; i < N; i++) for (let p = 0; p < K; p++) Bt.data[p * N + i] = B.data[i * K + p];
+  want.data.set(C0);
+  if (arena.exports.packs_b(M, N, K)) x.gemm_nn(A.byteOffset, Bt.byteOffset, want.byteOffset, M, N, K, alpha, beta);
+  else x.gemm_nt(A.byteOffset, B.byteOffset, want.byteOffset, M, N, K, alpha, beta);
+  for (let i = 0; i < M * N; i++) {
+    if (!Object.is(C.data[i], want.data[i])) expect.fail(`${what}: C[${i}] = ${C.data[i]}, gemm_nn on Bᵀ (or gemm_nt) gives ${want.data[i]}`);
+  }
+  arena.dispose(r2);
 }
 
 /** Sizes around every tile and block boundary, and the product's own shapes. */
@@ -157,6 +173,23 @@ describe('WebAssembly GEMM against the TypeScript kernels', () => {
           const beta = [0, 1, -0.25][t % 4 === 0 ? 0 : (t % 3) as 0 | 1 | 2];
           check(arena, form, precision, M, N, K, t % 2 ? 1 : 0.7, beta, 5000 + t);
         }
+      });
+
+      it(`${variant} ${precision}: gemm_nt_packed with Bᵀ packed by pack_bt_all, against the reference and bit for bit gemm_nn on Bᵀ`, () => {
+        const arena = arenaFor(variant);
+        const next = lcg(variant === 'relaxed' ? 31 : 32);
+        const dim = (max: number) => 1 + Math.floor(((next() + 1) / 2) * max);
+        // SHAPES (too small to pack: gemm_nt), products that pack (M > 4, K·N ≥ 4096): the deep
+        // net's dW1 with fewer columns, N across blocks of 256 columns and not a multiple of
+        // the strip, k across the f64 and f32 blocks, rows across a block, K = 1; random ones.
+        const shapes: [number, number, number][] = [...SHAPES, [5, 820, 5], [20, 300, 209], [20, 1031, 209], [6, 700, 300], [9, 1100, 517], [13, 4100, 1], [101, 300, 20], [97, 513, 33]];
+        for (let t = 0; t < 40; t++) shapes.push([4 + dim(30), dim(600), dim(t % 5 === 0 ? 600 : 90)]);
+        shapes.forEach(([M, N, K], s) => {
+          check(arena, 'nt', precision, M, N, K, 1, 0, 7000 + s, true);
+          if (s % 3 === 0) check(arena, 'nt', precision, M, N, K, -0.6, 0.5, 8000 + s, true);
+        });
+        // K = 0: C = β·C.
+        check(arena, 'nt', precision, 6, 5000, 0, 1, 0.5, 9000, true);
       });
 
       it(`${variant} ${precision}: gemm_nn_bias is broadcast_column then gemm_nn with β = 1, bit for bit, B packed before or not`, () => {

@@ -198,9 +198,21 @@ describe('training on WebAssembly against the reference', () => {
       const X = wasm.resident(randomMatrix(300, 40, next, precision));
       const Y = targets('sigmoid', 1, 40, next, precision);
       expect(wasm.kernels.packB(X, 8), 'this shape packs X').not.toBeNull();
+      expect(wasm.kernels.packBT(X, 8), 'this shape packs Xᵀ for dW1').not.toBeNull();
       const plain = Float64Array.from(wasm.forward(X).data);
+      wasm.backward(X, Y);
+      const grads = wasm.parameters().map((p) => Float64Array.from(p.grad.data));
       wasm.packInput(X);
       expect(Array.from(wasm.forward(X).data)).toEqual(Array.from(plain));
+      // dW1 from Xᵀ packed: the NN product's summation order, so close, not bit for bit;
+      // the other gradients do not depend on it.
+      wasm.backward(X, Y);
+      reference.forward(X);
+      reference.backward(X, Y);
+      wasm.parameters().forEach((p, i) => {
+        if (i === 0) expectClose(p.grad.data, reference.parameters()[0].grad.data, precision === 'float64' ? 1e-12 : 1e-5, `${precision} dW1, Xᵀ packed`);
+        else expect(Array.from(p.grad.data), `${precision} ${p.name}`).toEqual(Array.from(grads[i]));
+      });
       wasm.packInput(null);
       const settings = { ...base, schedule: { iterations: 30 }, logEvery: 5 };
       const [a, b] = [await train(wasm, { X, Y }, settings), await train(reference, { X, Y }, settings)];
