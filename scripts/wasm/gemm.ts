@@ -154,6 +154,7 @@ function packFunction(n: Num, form: 'nn' | 'tn'): string {
   return lines(
     `(func $pack_${form}_${n.t} (param $A i32) (param $${rowStep} i32) (param $ib i32) (param $mc i32) (param $kb i32) (param $kc i32)`,
     '  (local $dst i32) (local $i i32) (local $mr i32) (local $r i32) (local $src i32) (local $d i32) (local $p i32) (local $step i32) (local $lda i32)',
+    '  (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)',
     set('dst', c32(SCRATCH_A)),
     set('i', c32(0)),
     set('lda', shl(get(rowStep), s)),
@@ -163,8 +164,13 @@ function packFunction(n: Num, form: 'nn' | 'tn'): string {
     `  (if (i32.gt_u (local.get $mr) ${c32(MR)}) (then ${set('mr', c32(MR))}))`,
     `  ${set('step', shl(get('mr'), s))}`,
     form === 'nn'
-      ? // For each row r of the tile: A[(ib+i+r)·K + kb + p] → dst[p·mr + r].
+      ? // A full tile: L steps of its MR rows at a time, one vector load per row, transposed
+        // in registers; then the steps left over. Otherwise, for each row r of the tile:
+        // A[(ib+i+r)·K + kb + p] → dst[p·mr + r].
         lines(
+          `(if (i32.eq (local.get $mr) ${c32(MR)}) (then`,
+          packTileNN(n),
+          ') (else',
           set('r', c32(0)),
           '(loop $rows',
           set('src', add(get('A'), shl(add(mul(add(add(get('ib'), get('i')), get('r')), get('K')), get('kb')), s))),
@@ -178,6 +184,7 @@ function packFunction(n: Num, form: 'nn' | 'tn'): string {
           '(br_if $steps (local.get $p)))',
           set('r', add(get('r'), c32(1))),
           '(br_if $rows (i32.lt_u (local.get $r) (local.get $mr))))',
+          '))',
         )
       : // For each step p: the mr values A[(kb+p)·M + ib+i … +mr−1] are contiguous.
         lines(
@@ -199,6 +206,50 @@ function packFunction(n: Num, form: 'nn' | 'tn'): string {
     `  ${inc('i', c32(MR))}`,
     '  (br $tiles)))',
     ')',
+  );
+}
+
+/**
+ * The body of pack_nn for a full tile of MR = 4 rows starting at row ib+i: for each
+ * L steps of k, a vector from each row (v0…v3), transposed into L groups of 4
+ * values, stored as 4 vectors; then the kc mod L steps left, a value at a time.
+ */
+function packTileNN(n: Num): string {
+  const s = n.shift;
+  const row = (r: number) => (r === 0 ? get('src') : add(get('src'), mul(get('lda'), c32(r))));
+  // Lanes of two vectors (a: 0…L−1, b: L…2L−1) into one, as bytes for i8x16.shuffle.
+  const pick = (a: string, b: string, lanes: number[]) =>
+    `(i8x16.shuffle ${lanes.flatMap((l) => Array.from({ length: n.size }, (_, k) => l * n.size + k)).join(' ')} ${a} ${b})`;
+  const v = (r: number) => get(`v${r}`);
+  // Vector j of the L groups: f64, groups of two vectors (rows 0, 1 | rows 2, 3) per step;
+  // f32, one vector per step, from the 4×4 transpose.
+  const out =
+    n.t === 'f64'
+      ? [pick(v(0), v(1), [0, 2]), pick(v(2), v(3), [0, 2]), pick(v(0), v(1), [1, 3]), pick(v(2), v(3), [1, 3])]
+      : [0, 1].flatMap((h) => {
+          const lo = pick(v(0), v(1), h === 0 ? [0, 4, 1, 5] : [2, 6, 3, 7]);
+          const hi = pick(v(2), v(3), h === 0 ? [0, 4, 1, 5] : [2, 6, 3, 7]);
+          return [pick(lo, hi, [0, 1, 4, 5]), pick(lo, hi, [2, 3, 6, 7])];
+        });
+  return lines(
+    set('src', add(get('A'), shl(add(mul(add(get('ib'), get('i')), get('K')), get('kb')), s))),
+    set('d', get('dst')),
+    set('p', get('kc')),
+    '(block $vdone (loop $vsteps',
+    `  (br_if $vdone (i32.lt_u (local.get $p) ${c32(n.L)}))`,
+    ...[0, 1, 2, 3].map((r) => set(`v${r}`, `(v128.load ${row(r)})`)),
+    ...out.map((o, j) => `(v128.store${offset(j * 16)} ${get('d')} ${o})`),
+    inc('src', c32(16)),
+    inc('d', c32(64)),
+    set('p', sub(get('p'), c32(n.L))),
+    '  (br $vsteps)))',
+    '(block $rdone (loop $rsteps',
+    '  (br_if $rdone (i32.eqz (local.get $p)))',
+    ...[0, 1, 2, 3].map((r) => `(${n.t}.store${offset(r * n.size)} ${get('d')} (${n.t}.load ${row(r)}))`),
+    inc('src', c32(n.size)),
+    inc('d', c32(MR * n.size)),
+    set('p', sub(get('p'), c32(1))),
+    '  (br $rsteps)))',
   );
 }
 
@@ -677,7 +728,9 @@ function nnFunction(n: Num, form: 'nn' | 'tn'): string {
     set('ib', c32(0)),
     '(loop $iblocks',
     mcLimit,
-    packA,
+    // Where op(A) is one block (M ≤ MC, K ≤ KC: a first layer's dZ1 in dW1 = dZ1·Xᵀ), its
+    // packed copy from the first block of columns serves every later one.
+    `(if (i32.or (i32.eqz (local.get $jb)) (i32.or (i32.gt_u (local.get $M) ${c32(MC)}) (i32.gt_u (local.get $K) ${c32(kcMax)}))) (then ${packA}))`,
     `(call $panel_packed_${n.t} ${add(get('C'), shl(add(mul(get('ib'), get('N')), get('jb')), n.shift))} ${get('mc')} ${get('nc')} ${get('kc')} ${get('bz')} ${get('alphaV')} ${get('betaV')} ${get('ldc')} ${get('bp')})`,
     inc('ib', c32(MC)),
     '(br_if $iblocks (i32.lt_u (local.get $ib) (local.get $M))))',
