@@ -13,6 +13,7 @@ import {
   type RunSortField,
   type RunSummary,
 } from './types';
+import { LIST_NUMBERS } from './schema';
 import { invalid } from './validate';
 
 export const SUMMARY_COLUMNS = `r.id, r.name, r.status, r.sweep_id, r.created_at, r.started_at, r.finished_at,
@@ -48,6 +49,18 @@ export function parseLatest(json: string): Record<string, LatestMetric> {
 }
 
 /**
+ * The latest metrics of listed runs from one JSON array of their `latest` columns (as
+ * listAggregate gives it), as parseLatest gives each.
+ */
+export function parseLatestList(json: string): Record<string, LatestMetric>[] {
+  const list = JSON.parse(json) as Record<string, { value: number | null; step: number }>[];
+  if (json.includes('null')) {
+    for (const metrics of list) for (const key in metrics) if (metrics[key].value === null) metrics[key].value = NaN;
+  }
+  return list as Record<string, LatestMetric>[];
+}
+
+/**
  * A run's RunTableRow as JSON text, made by SQLite from the run's row: strings quoted by
  * json_quote, the hyperparameters (`hp`) and standard metrics (`table_metrics`) spliced in
  * as the JSON they are stored as, the tags (in tag order, the key order of run_tags) by
@@ -66,33 +79,68 @@ export const TABLE_ROW_JSON = `'{"id":' || json_quote(r.id) || ',"name":' || jso
   ',"deleted":' || iif(r.deleted_at IS NULL, 'false', 'true') || '}'`;
 
 /**
- * The columns of a columnar listing (RunStore.listRunColumns), one plain value per field:
- * the runs' seq, id, name and notes; the fields many runs share, as one JSON array text
- * (a dictionary key: status, sweep, data, hidden sizes, activation, optimizer, unit,
- * deleted); then the numbers, in TABLE_NUMBERS order. Each value read costs about the
- * same, whatever its type, so fewer values per run is what makes a listing fast.
+ * The columns of a columnar listing (RunStore.listRunColumns), per run: the id, name and
+ * notes, and all its numbers as one blob (`list_numbers`, kept by triggers: LIST_NUMBERS in
+ * schema.ts), among them the id of the row of `list_shared` that holds the fields many runs
+ * share (status, sweep, data, hidden sizes, activation, optimizer, unit, deleted). A
+ * listing's rows of these are then made into one row by tableAggregate.
  */
-export const TABLE_COLUMNS = `r.seq, r.id, r.name, r.notes,
-  json_array(r.status, r.sweep_id, r.hp_data, r.hp_hidden, r.hp_activation, r.hp_optimizer, r.hp_unit, r.deleted_at IS NOT NULL),
-  r.created_at, r.started_at, coalesce(r.finished_at, r.updated_at) - r.started_at, r.hp_learning_rate, r.hp_steps,
-  r.tm_train_cost, r.tm_test_cost, r.tm_train_accuracy, r.tm_test_accuracy, r.tm_step`;
+export const TABLE_COLUMNS = 'r.id AS id, r.name AS name, r.notes AS notes, r.list_numbers AS numbers';
 
-/** The numeric columns of TABLE_COLUMNS, in order (from its sixth column). */
-export const TABLE_NUMBERS = [
-  'createdAt',
-  'startedAt',
-  'durationMs',
-  'learning_rate',
-  'steps',
-  'train_cost',
-  'test_cost',
-  'train_accuracy',
-  'test_accuracy',
-  'step',
-] as const;
+/** TABLE_COLUMNS and what a RunSummary needs besides: the error and the latest metrics (JSON). */
+export const SUMMARY_LIST_COLUMNS = `${TABLE_COLUMNS}, r.error AS error, r.latest AS latest`;
 
-/** A row of TABLE_COLUMNS, read in raw (array) mode. */
-export type TableRow = [seq: number, id: string, name: string, notes: string, shared: string, ...numbers: (number | null)[]];
+/**
+ * A query of TABLE_COLUMNS rows (or SUMMARY_LIST_COLUMNS, with `summary`) made into one
+ * row, so that JavaScript gets a few values for the whole listing instead of a few per run
+ * (each value handed over costs about the same, whatever its size): the ids, names and
+ * notes (and errors) each as a JSON array text, the runs' number blobs one after the other
+ * (group_concat copies their bytes as they are; CAST gives them back as a blob), and the
+ * latest metrics as one JSON array of the stored objects. An aggregate reads its rows in
+ * the order the query gives them: a query ordered, limited and offset, as every listing
+ * part is, is never flattened into an aggregate query (rules 14 and 16 of SQLite's query
+ * flattener), so the rows come as its ORDER BY puts them. The tests compare every sort,
+ * filter and page with the rows of the same listing.
+ */
+export function listAggregate(sql: string, summary = false): string {
+  const more = summary ? `, json_group_array(error), '[' || group_concat(latest, ',') || ']'` : '';
+  return `SELECT json_group_array(id), json_group_array(name), json_group_array(notes), CAST(group_concat(numbers, '') AS BLOB)${more}
+    FROM (${sql})`;
+}
+
+/** The row of a listAggregate query, read in raw (array) mode (numbers NULL when it has no runs). */
+export type ListAggregate = [id: string, name: string, notes: string, numbers: Buffer | null, error?: string, latest?: string | null];
+
+/** `id, key` of the rows of list_shared whose ids are given as a JSON array. */
+export const SHARED_KEYS = 'SELECT id, key FROM list_shared WHERE id IN (SELECT value FROM json_each(?))';
+
+const WIDTH = LIST_NUMBERS.length;
+
+/** The bytes of one run's `list_numbers`. */
+export const LIST_NUMBERS_BYTES = 8 * WIDTH;
+
+/**
+ * The numbers of runs from their `list_numbers` blobs one after the other: one Float64Array
+ * per column of LIST_NUMBERS (NaN for NULL). Throws if the bytes are not whole runs (a run
+ * row without its blob would shift every run after it).
+ */
+export function listNumberColumns(blob: Uint8Array): Record<(typeof LIST_NUMBERS)[number], Float64Array> {
+  if (blob.byteLength % LIST_NUMBERS_BYTES !== 0) {
+    throw new Error(`a listing's numbers are ${blob.byteLength} bytes, not a whole number of runs of ${LIST_NUMBERS_BYTES} bytes`);
+  }
+  const n = blob.byteLength / LIST_NUMBERS_BYTES;
+  // One allocation for all the columns; the bytes are big-endian (SQLite's printf writes
+  // the bits high byte first), which DataView reads by default.
+  const memory = new Float64Array(n * WIDTH);
+  const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  const columns = {} as Record<(typeof LIST_NUMBERS)[number], Float64Array>;
+  for (let k = 0; k < WIDTH; k++) {
+    const column = memory.subarray(k * n, (k + 1) * n);
+    for (let i = 0, at = 8 * k; i < n; i++, at += LIST_NUMBERS_BYTES) column[i] = view.getFloat64(at);
+    columns[LIST_NUMBERS[k]] = column;
+  }
+  return columns;
+}
 
 /** A run from its row; its tags are added by the caller. */
 export function toSummary(row: SummaryRow): RunSummary {
@@ -163,11 +211,9 @@ export interface ListQuery {
   /** -1 for no limit. */
   limit: number;
   offset: number;
-  /** `run, tag` of every tag of every run the listing matches (before paging), by tag. */
-  tags: string;
   /** The number of runs the listing matches (before paging). */
   count: string;
-  /** The parameters of `tags` and `count`. */
+  /** The parameters of `count`. */
   filterParams: unknown[];
 }
 
@@ -175,7 +221,8 @@ export interface ListQuery {
 export const TAGS_OF_RUNS = 'SELECT run, tag FROM run_tags WHERE run IN (SELECT value FROM json_each(?)) ORDER BY tag';
 
 /**
- * The SQL and parameters of a listing of `columns` (SUMMARY_COLUMNS or TABLE_ROW_JSON).
+ * The SQL and parameters of a listing of `columns` (TABLE_COLUMNS, SUMMARY_LIST_COLUMNS,
+ * TABLE_ROW_JSON, or SUMMARY_COLUMNS).
  * `metricKeyId` maps a metric key to its id in metric_keys (undefined if no run ever
  * logged it).
  */
@@ -277,8 +324,6 @@ export function listQuery(
     parts,
     limit,
     offset,
-    // Tags are few: fetching those of all matching runs costs less than one lookup per run.
-    tags: `SELECT run, tag FROM run_tags WHERE run IN (SELECT r.seq FROM runs r ${filter}) ORDER BY tag`,
     count: `SELECT count(*) FROM runs r ${filter}`,
     filterParams: params,
   };

@@ -27,21 +27,27 @@ import { HP_COLUMNS, hyperparamColumns, hyperparamsOfValue, type Hyperparams } f
 import {
   listQuery,
   PAGE,
+  parseLatestList,
+  SHARED_KEYS,
   SUMMARY_COLUMNS,
+  SUMMARY_LIST_COLUMNS,
+  LIST_NUMBERS_BYTES,
+  listNumberColumns,
+  listAggregate,
   TABLE_COLUMNS,
-  TABLE_NUMBERS,
   TABLE_ROW_JSON,
   TAGS_OF_RUNS,
   toSummary,
   type ListQuery,
   type SummaryRow,
-  type TableRow,
+  type ListAggregate,
 } from './list-query';
 import { StoreLock } from './lock';
 import { currentOwner, isOwnerAlive, type Owner } from './owner';
 import { migrate, SCHEMA_VERSION, schemaVersion, TABLE_METRIC_COLUMNS_SQL, TABLE_METRICS_SQL } from './schema';
 import { canTransition, isFinal, isRunStatus, nextStatuses, type FinalStatus, type RunStatus, type SweepStatus } from './status';
 import type {
+  LatestMetric,
   ListRunsOptions,
   MetricPoint,
   OpenOptions,
@@ -366,12 +372,41 @@ export class RunStore {
     });
   }
 
-  /** Runs with their tags and latest metrics, filtered, sorted and paged. */
+  /**
+   * Runs with their tags and latest metrics, filtered, sorted and paged. Read as columns
+   * (listAggregate), like listRunColumns, and made into objects here: one JSON.parse for
+   * all the runs' latest metrics instead of one per run.
+   */
   listRuns(options: ListRunsOptions = {}): RunSummary[] {
     return this.read('listing runs', () => {
-      const query = listQuery(options, (key) => this.keyId(key, false), SUMMARY_COLUMNS);
-      const rows = this.pageRows<SummaryRow>(query);
-      return this.withTags(query, rows.map(toSummary), rows);
+      const query = listQuery(options, (key) => this.keyId(key, false), SUMMARY_LIST_COLUMNS);
+      const listed = this.listed(query, true);
+      const { id, name, notes, error, numbers, n } = listed;
+      const shared = this.sharedFields(numbers.list_shared);
+      const metrics = listed.latest!;
+      const tags = this.tagsOf(numbers.seq);
+      const { created_at, started_at, finished_at, updated_at, deleted_at } = numbers;
+      const orNull = (v: number) => (Number.isNaN(v) ? null : v);
+      const runs = new Array<RunSummary>(n);
+      for (let i = 0; i < n; i++) {
+        const fields = shared.values[shared.codes[i]];
+        runs[i] = {
+          id: id[i],
+          name: name[i],
+          status: fields.status,
+          sweepId: fields.sweepId,
+          createdAt: created_at[i],
+          startedAt: orNull(started_at[i]),
+          finishedAt: orNull(finished_at[i]),
+          updatedAt: updated_at[i],
+          error: error![i],
+          notes: notes[i],
+          tags: tags[i] ?? [],
+          deletedAt: orNull(deleted_at[i]),
+          metrics: metrics[i],
+        };
+      }
+      return runs;
     });
   }
 
@@ -402,71 +437,124 @@ export class RunStore {
 
   /**
    * listRunTable's runs as columns (RunColumns): one array per field, the fields many runs
-   * share as a small dictionary, numbers in Float64Arrays. Each run is one row of plain
-   * values (TABLE_COLUMNS), with no JSON made or parsed per run and no object built: the
-   * cheapest listing the store can give, which the runs view reads (the API's runs.table).
-   * The same filters, sorting and paging as listRuns.
+   * share as a small dictionary (list_shared), numbers in Float64Arrays. SQLite makes each
+   * part of the listing into one row of four values (listAggregate: JSON arrays of the ids,
+   * names and notes, and the runs' number blobs one after the other), so no value is handed
+   * over and no object built per run: the cheapest listing the store can give, which the
+   * runs view reads (the API's runs.table). The same filters, sorting and paging as listRuns.
    */
   listRunColumns(options: ListRunsOptions = {}): RunColumns {
     return this.read('listing runs', () => {
       const query = listQuery(options, (key) => this.keyId(key, false), TABLE_COLUMNS);
-      const rows = this.pageRows<TableRow>(query);
-      const n = rows.length;
-      const id = new Array<string>(n);
-      const name = new Array<string>(n);
-      const notes = new Array<string>(n);
-      const codes = new Array<number>(n);
-      const keys = new Map<string, number>();
-      const numbers = Object.fromEntries(TABLE_NUMBERS.map((k) => [k, new Float64Array(n)])) as TableNumbers;
-      const columns = TABLE_NUMBERS.map((k) => numbers[k]);
-      const width = columns.length;
-      for (let i = 0; i < n; i++) {
-        const row = rows[i];
-        id[i] = row[1];
-        name[i] = row[2];
-        notes[i] = row[3];
-        let code = keys.get(row[4]);
-        if (code === undefined) keys.set(row[4], (code = keys.size));
-        codes[i] = code;
-        for (let k = 0; k < width; k++) {
-          const v = row[5 + k] as number | null;
-          columns[k][i] = v === null ? NaN : v;
-        }
-      }
-      const sweepNames = keys.size > 0 ? new Map(this.sql('SELECT id, name FROM sweeps').raw().all() as [string, string][]) : new Map<string, string>();
-      const values = [...keys.keys()].map((text): SharedFields => {
-        const [status, sweepId, data, hidden, activation, optimizer, unit, deleted] = JSON.parse(text) as [
-          RunStatus, string | null, string | null, string | null, string | null, string | null, string | null, number,
-        ];
-        return {
-          status,
-          sweepId,
-          sweepName: sweepId === null ? null : (sweepNames.get(sweepId) ?? null),
-          // Unknowns as hyperparams.ts makes them, for rows it never filled.
-          data: data ?? '?',
-          hidden: hidden === null ? [] : (JSON.parse(hidden) as number[]),
-          activation: activation ?? '?',
-          optimizer: optimizer ?? 'gd',
-          unit: unit === 'epoch' ? 'epoch' : 'iteration',
-          deleted: deleted === 1,
-        };
-      });
-      return { count: n, id, name, notes, shared: { values, codes }, numbers, tags: this.tagColumn(rows) };
+      const { id, name, notes, numbers: columns, n } = this.listed(query, false);
+      const { created_at, started_at, finished_at, updated_at } = columns;
+      const durationMs = new Float64Array(n);
+      for (let i = 0; i < n; i++) durationMs[i] = (Number.isNaN(finished_at[i]) ? updated_at[i] : finished_at[i]) - started_at[i];
+      const numbers: TableNumbers = {
+        createdAt: created_at,
+        startedAt: started_at,
+        durationMs,
+        learning_rate: columns.hp_learning_rate,
+        steps: columns.hp_steps,
+        train_cost: columns.tm_train_cost,
+        test_cost: columns.tm_test_cost,
+        train_accuracy: columns.tm_train_accuracy,
+        test_accuracy: columns.tm_test_accuracy,
+        step: columns.tm_step,
+      };
+      return { count: n, id, name, notes, shared: this.sharedFields(columns.list_shared), numbers, tags: this.tagColumn(columns.seq) };
     });
   }
 
-  /** The (row, tag) pairs of a columnar listing's rows (each row's seq first), in tag order. */
-  private tagColumn(rows: readonly TableRow[]): RunColumns['tags'] {
-    const out: RunColumns['tags'] = { rows: [], tags: [] };
-    if (rows.length === 0) return out;
+  /**
+   * A listing's page as columns (listAggregate, part by part): the runs' ids, names and
+   * notes, their numbers (LIST_NUMBERS), and with `summary` their errors and latest metrics.
+   */
+  private listed(query: ListQuery, summary: boolean) {
+    const parts = this.pageParts(
+      query,
+      (sql, params) => this.sql(listAggregate(sql, summary)).raw().get(...params) as ListAggregate,
+      (row) => (row[3] === null ? 0 : row[3].byteLength / LIST_NUMBERS_BYTES),
+    );
+    const ids: string[][] = [];
+    const names: string[][] = [];
+    const texts: string[][] = [];
+    const errors: (string | null)[][] = [];
+    const metrics: Record<string, LatestMetric>[][] = [];
+    const blobs: Buffer[] = [];
+    for (const row of parts) {
+      if (row[3] === null) continue;
+      ids.push(JSON.parse(row[0]) as string[]);
+      names.push(JSON.parse(row[1]) as string[]);
+      texts.push(JSON.parse(row[2]) as string[]);
+      if (summary) {
+        errors.push(JSON.parse(row[4]!) as (string | null)[]);
+        metrics.push(parseLatestList(row[5]!));
+      }
+      blobs.push(row[3]);
+    }
+    // Most listings are one part; a metric's are two (the runs with a value, then the others).
+    const joined = <T>(arrays: T[][]): T[] => (arrays.length === 1 ? arrays[0] : arrays.flat());
+    const [id, name, notes, error, latest] = [joined(ids), joined(names), joined(texts), joined(errors), joined(metrics)];
+    const numbers = listNumberColumns(blobs.length === 1 ? blobs[0] : Buffer.concat(blobs));
+    const n = numbers.seq.length;
+    if (id.length !== n || name.length !== n || notes.length !== n || (summary && (error.length !== n || latest.length !== n))) {
+      throw new Error(`a listing of ${n} runs' numbers has ${id.length} ids, ${name.length} names, ${notes.length} notes, ${error.length} errors and ${latest.length} metrics`);
+    }
+    return { n, id, name, notes, numbers, error: summary ? error : undefined, latest: summary ? latest : undefined };
+  }
+
+  /** The shared fields of listed runs from their list_shared ids, as a dictionary numbered in order of first use. */
+  private sharedFields(sharedIds: Float64Array): RunColumns['shared'] {
+    const n = sharedIds.length;
+    const codes = new Array<number>(n);
+    const codeOf = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      let code = codeOf.get(sharedIds[i]);
+      if (code === undefined) codeOf.set(sharedIds[i], (code = codeOf.size));
+      codes[i] = code;
+    }
+    if (n === 0) return { values: [], codes };
+    const keyOf = new Map(this.sql(SHARED_KEYS).raw().all(JSON.stringify([...codeOf.keys()])) as [number, string][]);
+    const sweepNames = new Map(this.sql('SELECT id, name FROM sweeps').raw().all() as [string, string][]);
+    const values = [...codeOf.keys()].map((sharedId): SharedFields => {
+      const text = keyOf.get(sharedId);
+      if (text === undefined) throw new Error(`runs refer to shared fields ${sharedId}, which list_shared does not hold`);
+      const [status, sweepId, data, hidden, activation, optimizer, unit, deleted] = JSON.parse(text) as [
+        RunStatus, string | null, string | null, string | null, string | null, string | null, string | null, number,
+      ];
+      return {
+        status,
+        sweepId,
+        sweepName: sweepId === null ? null : (sweepNames.get(sweepId) ?? null),
+        // Unknowns as hyperparams.ts makes them, for rows it never filled.
+        data: data ?? '?',
+        hidden: hidden === null ? [] : (JSON.parse(hidden) as number[]),
+        activation: activation ?? '?',
+        optimizer: optimizer ?? 'gd',
+        unit: unit === 'epoch' ? 'epoch' : 'iteration',
+        deleted: deleted === 1,
+      };
+    });
+    return { values, codes };
+  }
+
+  /** Each listed run's tags (by the runs' seqs), in tag order; undefined for a run without any. */
+  private tagsOf(seqs: Float64Array): (string[] | undefined)[] {
+    const out = new Array<string[] | undefined>(seqs.length);
+    if (seqs.length === 0) return out;
+    const bySeq = this.tagsBySeq(seqs);
+    for (let i = 0; i < seqs.length; i++) out[i] = bySeq.get(seqs[i]);
+    return out;
+  }
+
+  /** The tags of the runs with these seqs (and maybe of others), by seq, each run's in tag order. */
+  private tagsBySeq(seqs: Float64Array): Map<number, string[]> {
     // A page's tags by its runs' keys; a long listing's all at once, those of runs it does
-    // not hold skipped below (cheaper than filtering them in SQL by the listing's filter).
+    // not hold never asked for (cheaper than filtering them in SQL by the listing's filter).
     const tags = (
-      rows.length <= 500
-        ? this.sql(TAGS_OF_RUNS).raw().all(JSON.stringify(rows.map((r) => r[0])))
-        : this.sql('SELECT run, tag FROM run_tags ORDER BY tag').raw().all()
+      seqs.length <= 500 ? this.sql(TAGS_OF_RUNS).raw().all(JSON.stringify([...seqs])) : this.sql('SELECT run, tag FROM run_tags ORDER BY tag').raw().all()
     ) as [number, string][];
-    if (tags.length === 0) return out;
     // Tagged runs are few: index the tags by run, then walk the rows once.
     const bySeq = new Map<number, string[]>();
     for (const [seq, tag] of tags) {
@@ -474,8 +562,17 @@ export class RunStore {
       if (list) list.push(tag);
       else bySeq.set(seq, [tag]);
     }
-    for (let i = 0; i < rows.length; i++) {
-      const list = bySeq.get(rows[i][0]);
+    return bySeq;
+  }
+
+  /** The (row, tag) pairs of a columnar listing whose runs have these seqs, in tag order. */
+  private tagColumn(seqs: Float64Array): RunColumns['tags'] {
+    const out: RunColumns['tags'] = { rows: [], tags: [] };
+    if (seqs.length === 0) return out;
+    const bySeq = this.tagsBySeq(seqs);
+    if (bySeq.size === 0) return out;
+    for (let i = 0; i < seqs.length; i++) {
+      const list = bySeq.get(seqs[i]);
       if (list === undefined) continue;
       for (const tag of list) {
         out.rows.push(i);
@@ -495,47 +592,40 @@ export class RunStore {
 
   /** The rows of a listing's page: its parts one after the other, the page spanning them as if they were one query. */
   private pageRows<Row>(query: ListQuery, mode: 'raw' | 'pluck' = 'raw'): Row[] {
-    let rows: Row[] = [];
+    const parts = this.pageParts(
+      query,
+      (sql, params) => {
+        const statement = this.sql(sql);
+        return (mode === 'raw' ? statement.raw() : statement.pluck()).all(...params) as Row[];
+      },
+      (rows) => rows.length,
+    );
+    return parts.length === 1 ? parts[0] : parts.flat();
+  }
+
+  /**
+   * A listing's page, as what `run` makes of each part's query (its SQL with LIMIT and
+   * OFFSET, and their parameters last), `size` saying how many runs that holds. The page
+   * spans the parts as if they were one query.
+   */
+  private pageParts<Part>(query: ListQuery, run: (sql: string, params: unknown[]) => Part, size: (part: Part) => number): Part[] {
+    const out: Part[] = [];
     let { limit, offset } = query;
     for (const part of query.parts) {
-      const statement = this.sql(part.sql.replace(PAGE, 'LIMIT ? OFFSET ?'));
-      const got = (mode === 'raw' ? statement.raw() : statement.pluck()).all(...part.params, limit, offset) as Row[];
-      rows = rows.length ? rows.concat(got) : got;
+      const got = run(part.sql.replace(PAGE, 'LIMIT ? OFFSET ?'), [...part.params, limit, offset]);
+      const rows = size(got);
+      out.push(got);
       if (limit >= 0) {
-        limit -= got.length;
+        limit -= rows;
         if (limit === 0) break;
       }
       // This part ran out: the offset left for the next is what this part did not cover.
       if (offset > 0) {
-        const count = got.length > 0 ? offset : (this.sql(`SELECT count(*) FROM (${part.sql.replace(PAGE, '')})`).pluck().get(...part.params) as number);
+        const count = rows > 0 ? offset : (this.sql(`SELECT count(*) FROM (${part.sql.replace(PAGE, '')})`).pluck().get(...part.params) as number);
         offset -= count;
       }
     }
-    return rows;
-  }
-
-  /** Fills in the tags of listed runs (`runs[i]` made from `rows[i]`, whose last column is the seq). */
-  private withTags<Run extends { tags: string[] }>(query: ListQuery, runs: Run[], rows: readonly (readonly unknown[])[]): Run[] {
-    if (runs.length === 0) return runs;
-    const seqOf = (i: number) => rows[i][rows[i].length - 1] as number;
-    // A page's tags by its runs' keys; a long listing's by the filter (cheaper than 10,000 lookups).
-    const tags = (
-      runs.length <= 500
-        ? this.sql(TAGS_OF_RUNS).raw().all(JSON.stringify(runs.map((_, i) => seqOf(i))))
-        : this.sql(query.tags).raw().all(...query.filterParams)
-    ) as [number, string][];
-    if (tags.length === 0) return runs;
-    const bySeq = new Map<number, string[]>();
-    for (const [seq, tag] of tags) {
-      const list = bySeq.get(seq);
-      if (list) list.push(tag);
-      else bySeq.set(seq, [tag]);
-    }
-    for (let i = 0; i < runs.length; i++) {
-      const list = bySeq.get(seqOf(i));
-      if (list) runs[i].tags = list;
-    }
-    return runs;
+    return out;
   }
 
   /** Every metric key any run has logged, sorted. */

@@ -175,7 +175,93 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    description: "each run's listed numbers as one blob of float64s, kept by triggers, for the columnar listings",
+    up(db) {
+      // A listing of 10,000 runs that reads each field as its own value spends most of its
+      // time handing values to JavaScript one by one. So each run's numbers are one blob of
+      // float64s (LIST_NUMBERS), which a listing concatenates in SQLite into one Buffer
+      // (list-query.ts, tableAggregate); the fields many runs share (status, sweep, the
+      // table's text hyperparameters, deleted) are one row of list_shared, whose id is one
+      // of those numbers. Triggers keep both current whatever statement changes a run.
+      const shared = (row: string) =>
+        `json_array(${['status', 'sweep_id', 'hp_data', 'hp_hidden', 'hp_activation', 'hp_optimizer', 'hp_unit'].map((c) => `${row}.${c}`).join(', ')}, ${row}.deleted_at IS NOT NULL)`;
+      const sharedId = (row: string) => `(SELECT id FROM list_shared WHERE key = ${shared(row)})`;
+      // The run's numbers with its new list_shared id (an UPDATE's expressions see the old row).
+      const numbers = (row: string) => float64Blob(LIST_NUMBERS.map((c) => (c === 'list_shared' ? sharedId(row) : `${row}.${c}`)));
+      const keep = `
+        INSERT OR IGNORE INTO list_shared (key) VALUES (${shared('NEW')});
+        UPDATE runs SET list_shared = ${sharedId('NEW')}, list_numbers = ${numbers('NEW')} WHERE seq = NEW.seq;`;
+      const sources = [...LIST_NUMBERS.filter((c) => c !== 'seq' && c !== 'list_shared'), 'status', 'sweep_id', 'hp_data', 'hp_hidden', 'hp_activation', 'hp_optimizer', 'hp_unit'];
+      db.exec(`
+        -- The distinct values of the fields many runs share, as JSON arrays: [status, sweep id,
+        -- data, hidden sizes, activation, optimizer, unit, deleted].
+        CREATE TABLE list_shared (
+          id  INTEGER PRIMARY KEY,
+          key TEXT NOT NULL UNIQUE
+        ) STRICT;
+        ALTER TABLE runs ADD COLUMN list_shared INTEGER;
+        ALTER TABLE runs ADD COLUMN list_numbers BLOB;
+        CREATE TRIGGER runs_list_insert AFTER INSERT ON runs BEGIN ${keep} END;
+        CREATE TRIGGER runs_list_update AFTER UPDATE OF ${sources.join(', ')} ON runs BEGIN ${keep} END;
+        INSERT OR IGNORE INTO list_shared (key) SELECT ${shared('runs')} FROM runs ORDER BY seq;
+        UPDATE runs SET list_shared = ${sharedId('runs')}, list_numbers = ${numbers('runs')};
+      `);
+    },
+  },
 ];
+
+/**
+ * The columns of `runs.list_numbers` (schema 5), in order: each run's listed numbers as
+ * float64s, big-endian, NaN for NULL; `list_shared` is the id of its row of list_shared.
+ * Stored data: changing it needs a migration.
+ */
+export const LIST_NUMBERS = [
+  'seq',
+  'list_shared',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'updated_at',
+  'deleted_at',
+  'hp_learning_rate',
+  'hp_steps',
+  'tm_train_cost',
+  'tm_test_cost',
+  'tm_train_accuracy',
+  'tm_test_accuracy',
+  'tm_step',
+] as const;
+
+/**
+ * SQL for the IEEE 754 bits of the number `v` (a REAL, an INTEGER below 2^53, or NULL for
+ * NaN) as a 64-bit integer, in plain SQL so that any SQLite with the math functions keeps
+ * the blobs (better-sqlite3 has them): the exponent from log2, corrected by one either way
+ * where log2 rounds, and the significand by exact scalings by powers of two. SQLite stores
+ * no -0 (it reads back 0), so 0 is +0. Tested bit for bit against Node's encoder.
+ */
+function float64Bits(v: string): string {
+  const e0 = 'CAST(floor(log2(a)) AS INTEGER)';
+  return `CASE
+    WHEN ${v} IS NULL THEN 0x7FF8000000000000
+    WHEN ${v} = 0 THEN 0
+    WHEN ${v} > 1.7976931348623157e308 THEN 0x7FF0000000000000
+    WHEN ${v} < -1.7976931348623157e308 THEN 0xFFF0000000000000
+    ELSE ((${v} < 0) << 63) | (
+      SELECT CASE
+        WHEN e < -1022 THEN CAST(a * pow(2, 1000) * pow(2, 74) AS INTEGER)
+        ELSE ((e + 1023) << 52) | CAST((a / pow(2, e) - 1) * 4503599627370496.0 AS INTEGER) END
+      FROM (SELECT e0 - (a < pow(2, e0)) + (a >= pow(2, e0 + 1)) AS e, a
+            FROM (SELECT ${e0} AS e0, a FROM (SELECT abs(CAST(${v} AS REAL)) AS a))))
+  END`;
+}
+
+/** SQL for a blob of the values' float64s, big-endian, in order (see float64Bits). */
+export function float64Blob(values: readonly string[]): string {
+  const rows = values.map((x, i) => (i === 0 ? `SELECT 0 AS i, ${x} AS v` : `SELECT ${i}, ${x}`)).join(' UNION ALL ');
+  return `(SELECT unhex(group_concat(printf('%016X', ${float64Bits('v')}), '' ORDER BY i)) FROM (${rows}))`;
+}
 
 /** The standard metrics whose latest values a run row keeps in `table_metrics`. */
 export const TABLE_METRICS = ['train_cost', 'test_cost', 'train_accuracy', 'test_accuracy'] as const;

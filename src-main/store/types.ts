@@ -121,7 +121,7 @@ export interface SharedFields {
   deleted: boolean;
 }
 
-/** The numbers of a columnar listing, one array per field (TABLE_NUMBERS in list-query.ts). */
+/** The numbers of a columnar listing, one array per field (RUN_COLUMN_NUMBERS in src-api/run-columns.ts). */
 export type TableNumbers = Record<
   'createdAt' | 'startedAt' | 'durationMs' | 'learning_rate' | 'steps' | 'train_cost' | 'test_cost' | 'train_accuracy' | 'test_accuracy' | 'step',
   Float64Array

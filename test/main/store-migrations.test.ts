@@ -186,6 +186,58 @@ describe('schema migrations', () => {
     db.close();
   });
 
+  it('upgrades a version 4 store: each run’s listed numbers become one float64 blob, kept current afterwards', () => {
+    const db = new Database(file);
+    migrate(db, 4);
+    db.pragma('journal_mode = WAL');
+    db.exec(`
+      INSERT INTO runs (seq, id, name, status, config, created_at, started_at, finished_at, updated_at, deleted_at,
+                        hp_learning_rate, hp_steps, tm_train_cost, tm_test_cost, tm_train_accuracy, tm_test_accuracy, tm_step)
+      VALUES (1, '0mwyaaaaaaaaa', 'from v4', 'completed', '{}', 1000, 1001, 2000, 2000, NULL, 0.01, 500, NULL, 0.1, 0.75, 0.5, 2),
+             (2, '0mwybbbbbbbbb', 'queued in v4', 'queued', '{}', 2500, NULL, NULL, 2500, 3000, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+    `);
+    db.close();
+    const store = RunStore.open(dir);
+    const blobs = () => {
+      const read = new Database(file, { readonly: true });
+      try {
+        return read.prepare('SELECT hex(list_numbers) FROM runs ORDER BY seq').pluck().all() as string[];
+      } finally {
+        read.close();
+      }
+    };
+    const NAN = '7FF8000000000000';
+    try {
+      // The fields many runs share, one row per distinct combination (no config: no hyperparameters).
+      const read = new Database(file, { readonly: true });
+      expect(read.prepare('SELECT id, key FROM list_shared ORDER BY id').raw().all()).toEqual([
+        [1, '["completed",null,null,null,null,null,null,0]'],
+        [2, '["queued",null,null,null,null,null,null,1]'],
+      ]);
+      read.close();
+      // seq, shared fields' id, created, started, finished, updated, deleted, learning rate, steps,
+      // the four metrics, step: IEEE 754 encodings written out by hand.
+      expect(blobs()).toEqual([
+        ['3FF0000000000000', '3FF0000000000000', '408F400000000000', '408F480000000000', '409F400000000000', '409F400000000000', NAN,
+          '3F847AE147AE147B', '407F400000000000', NAN, '3FB999999999999A', '3FE8000000000000', '3FE0000000000000', '4000000000000000'].join(''),
+        ['4000000000000000', '4000000000000000', '40A3880000000000', NAN, NAN, '40A3880000000000', '40A7700000000000', NAN, NAN, NAN, NAN, NAN, NAN, NAN].join(''),
+      ]);
+      const columns = store.listRunColumns({ deleted: 'include' });
+      expect(columns.id).toEqual(['0mwybbbbbbbbb', '0mwyaaaaaaaaa']);
+      expect([...columns.numbers.durationMs]).toEqual([NaN, 999]);
+      expect([...columns.numbers.test_cost]).toEqual([NaN, 0.1]);
+      expect(columns.shared.values.map((v) => v.deleted)).toEqual([true, false]);
+      // The triggers keep the blob of a run that changes after the upgrade.
+      store.restore('0mwybbbbbbbbb');
+      store.startRun('0mwybbbbbbbbb');
+      const started = store.getRun('0mwybbbbbbbbb').startedAt!;
+      const after = store.listRunColumns({ ids: ['0mwybbbbbbbbb'] });
+      expect([after.numbers.startedAt[0], after.numbers.durationMs[0], after.shared.values[0].deleted]).toEqual([started, 0, false]);
+    } finally {
+      store.close();
+    }
+  });
+
   it('does not upgrade on a read-only open, and says how to', () => {
     writeVersion1Store();
     const before = readFileSync(file);
