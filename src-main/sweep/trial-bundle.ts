@@ -9,7 +9,10 @@
  * at 0.11–0.12 s on this machine), and faster still than ES modules that import zod from
  * node_modules (0.27–0.30 s, as before): Node's ESM loader resolves, reads and compiles each
  * of zod's files on its own. h5wasm stays outside, as an ES module imported on the first
- * HDF5 file a trial reads (it is a large WebAssembly build, and ESM-only).
+ * HDF5 file a trial reads (it is a large WebAssembly build, and ESM-only). Two parts of zod
+ * that nothing in a trial process uses are left out (LEFT_OUT): its 40-odd translations of
+ * its messages, a quarter of the bundle, and fromJSONSchema, whose module copies every
+ * schema constructor into an object when loaded; 0.02–0.03 s of CPU a process.
  *
  * It is built on first use and cached in node_modules/.cache/layerlab/. A manifest
  * records the size and modification time of every file it was made from (the packages'
@@ -19,7 +22,7 @@
  * run trial-process.ts through tsx as before.
  */
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,7 +48,7 @@ const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
  */
 export const MANIFEST = `manifest-${createHash('sha256').update(TSX_PROGRAM.entry).digest('hex').slice(0, 12)}.json`;
 /** Bumped when bundles are built differently, so that older ones are built again. */
-const BUNDLE_VERSION = 2;
+const BUNDLE_VERSION = 3;
 /** Bundles other than the current one older than this are removed when a new one is built. */
 const KEEP_OLD_MS = 60 * 60 * 1000;
 
@@ -105,13 +108,54 @@ function freshBundle(cache: string): string | null {
 /** Packages left out of the bundle: h5wasm is ESM-only and loads only when a trial reads an HDF5 file. */
 const EXTERNAL = ['h5wasm'];
 
+/**
+ * Modules of zod that a trial process never uses, by the specifier zod's own files import
+ * them with, and what stands in for them: `z.locales` (the translations of zod's messages;
+ * English, the default, comes from locales/en.js, which stays) is empty, and
+ * `z.fromJSONSchema` throws.
+ */
+export const LEFT_OUT: Record<string, string> = {
+  '../locales/index.js': '',
+  './from-json-schema.js': 'export function fromJSONSchema() { throw new Error("fromJSONSchema is left out of the trial process (trial-bundle.ts)"); }',
+};
+
+/** The namespace of the stand-ins in esbuild's metafile ("layerlab-left-out:../locales/index.js"). */
+const LEFT_OUT_NAMESPACE = 'layerlab-left-out';
+
+/**
+ * Builds with esbuild in a child node process and waits for it: trialProgram is synchronous
+ * (a pool starts a host synchronously), and esbuild runs plugins, which LEFT_OUT needs, only
+ * in its asynchronous build. Reads { root, options, leftOut, namespace } on stdin and
+ * writes the metafile on stdout.
+ */
+const BUILD_SCRIPT = `
+const { createRequire } = require('node:module');
+const { sep } = require('node:path');
+let input = '';
+process.stdin.on('data', (chunk) => (input += chunk));
+process.stdin.on('end', async () => {
+  const { root, options, leftOut, namespace } = JSON.parse(input);
+  const esbuild = createRequire(root + sep + 'package.json')('esbuild');
+  const zod = sep + 'node_modules' + sep + 'zod' + sep;
+  const leaveOut = {
+    name: 'layerlab-leave-out',
+    setup(build) {
+      build.onResolve({ filter: /^\\.\\.?\\// }, (args) =>
+        args.importer.includes(zod) && Object.hasOwn(leftOut, args.path) ? { path: args.path, namespace } : undefined);
+      build.onLoad({ filter: /.*/, namespace }, (args) => ({ contents: leftOut[args.path], loader: 'js' }));
+    },
+  };
+  const result = await esbuild.build({ ...options, plugins: [leaveOut] });
+  process.stdout.write(JSON.stringify(result.metafile));
+});
+`;
+
 /** Builds the bundle into a new folder of the cache and points the manifest at it. */
 function build(root: string, cache: string): string {
-  const esbuild = createRequire(join(root, 'package.json'))('esbuild') as typeof import('esbuild');
   const name = `trial-process-${Date.now().toString(36)}-${process.pid}`;
   const outdir = join(cache, name);
   mkdirSync(outdir, { recursive: true });
-  const result = esbuild.buildSync({
+  const options = {
     absWorkingDir: root,
     entryPoints: [TSX_PROGRAM.entry],
     bundle: true,
@@ -122,10 +166,25 @@ function build(root: string, cache: string): string {
     outfile: join(outdir, 'trial-process.cjs'),
     metafile: true,
     logLevel: 'silent',
-  });
+  };
+  let output: string;
+  try {
+    output = execFileSync(process.execPath, ['-e', BUILD_SCRIPT], {
+      input: JSON.stringify({ root, options, leftOut: LEFT_OUT, namespace: LEFT_OUT_NAMESPACE }),
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      // Electron's binary, when the CLI runs on it (docs/native-modules.md), as node.
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    });
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim();
+    throw new Error(`esbuild failed: ${stderr.split('\n').slice(0, 5).join(' ') || (error as Error).message.split('\n')[0]}`);
+  }
+  const built = Object.keys((JSON.parse(output) as { inputs: Record<string, unknown> }).inputs);
   const inputs: Manifest['inputs'] = {};
   // This file too: a change to how the bundle is built builds it again.
-  for (const input of [BUILDER, ...Object.keys(result.metafile.inputs)]) {
+  for (const input of [BUILDER, ...built.filter((input) => !input.startsWith(`${LEFT_OUT_NAMESPACE}:`))]) {
     const file = resolve(root, input);
     const stat = statSync(file);
     inputs[file] = [stat.size, stat.mtimeMs];

@@ -9,10 +9,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, sym
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseRunConfig } from '../../src-core/config';
+import { formatIssues, parseRunConfig } from '../../src-core/config';
 import { forkHosts } from '../../src-main/sweep/fork-host';
 import { TrialPool } from '../../src-main/sweep/pool';
-import { bundleCacheDir, MANIFEST, trialProgram, TSX_PROGRAM } from '../../src-main/sweep/trial-bundle';
+import { bundleCacheDir, LEFT_OUT, MANIFEST, trialProgram, TSX_PROGRAM } from '../../src-main/sweep/trial-bundle';
 import { smallBase } from '../fixtures/sweep/helpers';
 
 const checkout = path.resolve(import.meta.dirname, '../..');
@@ -49,6 +49,32 @@ describe('the bundled trial process', () => {
     expect(inputs).toContain(path.join(checkout, 'src-main', 'sweep', 'trial-bundle.ts'));
     expect(inputs.every((f) => path.isAbsolute(f) && existsSync(f))).toBe(true);
     expect(trialProgram({ root })).toEqual(first);
+  });
+
+  it("leaves out zod's translations and fromJSONSchema, and keeps its English messages", async () => {
+    const program = trialProgram({ root });
+    const text = readFileSync(program.entry, 'utf8');
+    const inputs = Object.keys(manifest().inputs);
+    // The German translation's "invalid input", and the modules themselves, are not in it.
+    expect(text).not.toContain('Ung\\xFCltige Eingabe');
+    expect(inputs.some((f) => f.includes(`${path.sep}locales${path.sep}de.js`))).toBe(false);
+    expect(inputs.some((f) => f.endsWith(`${path.sep}from-json-schema.js`))).toBe(false);
+    expect(inputs.some((f) => f.endsWith(`${path.sep}locales${path.sep}en.js`))).toBe(true);
+    expect(Object.keys(LEFT_OUT).length).toBe(2);
+    // A config the trial process checks itself gets the same messages as here, where zod is whole.
+    const pool = new TrialPool({ hosts: forkHosts({ entry: program.entry, execArgv: program.execArgv }), size: 1 });
+    try {
+      const parsed = parseRunConfig(smallBase(300, 100));
+      if (!parsed.ok) throw new Error('bad config');
+      const bad = { ...parsed.config, train: { ...parsed.config.train, learning_rate: 'fast' } };
+      const here = parseRunConfig(bad);
+      expect(here.ok).toBe(false);
+      const messages = here.ok ? '' : formatIssues(here.issues);
+      expect(messages).toContain('train.learning_rate');
+      expect(await runTrial(pool, 'bad', bad)).toBe(`failed: the trial's config is not valid:\n${messages}`);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('is built again when a source it was made from changed since', () => {
