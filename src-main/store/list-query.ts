@@ -49,15 +49,31 @@ export function parseLatest(json: string): Record<string, LatestMetric> {
 }
 
 /**
- * The latest metrics of listed runs from one JSON array of their `latest` columns (as
- * listAggregate gives it), as parseLatest gives each.
+ * The latest metrics of runs from their `latest_numbers` blobs one after the other
+ * (schema 6: latestNumbers in schema.ts), as parseLatest gives them from `latest`: NaN for a NaN
+ * value, infinities kept. `keyOf` names the metric_keys ids. Throws if the bytes are not
+ * `count` runs' worth.
  */
-export function parseLatestList(json: string): Record<string, LatestMetric>[] {
-  const list = JSON.parse(json) as Record<string, { value: number | null; step: number }>[];
-  if (json.includes('null')) {
-    for (const metrics of list) for (const key in metrics) if (metrics[key].value === null) metrics[key].value = NaN;
+export function latestMetricsOf(blob: Uint8Array, count: number, keyOf: ReadonlyMap<number, string>): Record<string, LatestMetric>[] {
+  const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  const wrong = () => new Error(`a listing's latest metrics (${blob.byteLength} bytes) are not those of its ${count} runs`);
+  const out = new Array<Record<string, LatestMetric>>(count);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    if (at + 8 > blob.byteLength) throw wrong();
+    const n = view.getFloat64(at);
+    at += 8;
+    if (!Number.isInteger(n) || at + 24 * n > blob.byteLength) throw wrong();
+    const metrics: Record<string, LatestMetric> = {};
+    for (let j = 0; j < n; j++, at += 24) {
+      const key = keyOf.get(view.getFloat64(at));
+      if (key === undefined) throw new Error(`a run's latest metrics name metric key ${view.getFloat64(at)}, which metric_keys does not hold`);
+      metrics[key] = { value: view.getFloat64(at + 16), step: view.getFloat64(at + 8) };
+    }
+    out[i] = metrics;
   }
-  return list as Record<string, LatestMetric>[];
+  if (at !== blob.byteLength) throw wrong();
+  return out;
 }
 
 /**
@@ -87,29 +103,29 @@ export const TABLE_ROW_JSON = `'{"id":' || json_quote(r.id) || ',"name":' || jso
  */
 export const TABLE_COLUMNS = 'r.id AS id, r.name AS name, r.notes AS notes, r.list_numbers AS numbers';
 
-/** TABLE_COLUMNS and what a RunSummary needs besides: the error and the latest metrics (JSON). */
-export const SUMMARY_LIST_COLUMNS = `${TABLE_COLUMNS}, r.error AS error, r.latest AS latest`;
+/** TABLE_COLUMNS and what a RunSummary needs besides: the error and the latest metrics (`latest_numbers`). */
+export const SUMMARY_LIST_COLUMNS = `${TABLE_COLUMNS}, r.error AS error, r.latest_numbers AS latest`;
 
 /**
  * A query of TABLE_COLUMNS rows (or SUMMARY_LIST_COLUMNS, with `summary`) made into one
  * row, so that JavaScript gets a few values for the whole listing instead of a few per run
  * (each value handed over costs about the same, whatever its size): the ids, names and
- * notes (and errors) each as a JSON array text, the runs' number blobs one after the other
- * (group_concat copies their bytes as they are; CAST gives them back as a blob), and the
- * latest metrics as one JSON array of the stored objects. An aggregate reads its rows in
- * the order the query gives them: a query ordered, limited and offset, as every listing
- * part is, is never flattened into an aggregate query (rules 14 and 16 of SQLite's query
- * flattener), so the rows come as its ORDER BY puts them. The tests compare every sort,
- * filter and page with the rows of the same listing.
+ * notes (and errors) each as a JSON array text, and the runs' number blobs (and latest
+ * metrics' blobs) one after the other (group_concat copies their bytes as they are; CAST
+ * gives them back as a blob). An aggregate reads its rows in the order the query gives
+ * them: a query ordered, limited and offset, as every listing part is, is never flattened
+ * into an aggregate query (rules 14 and 16 of SQLite's query flattener), so the rows come
+ * as its ORDER BY puts them. The tests compare every sort, filter and page with the rows of
+ * the same listing.
  */
 export function listAggregate(sql: string, summary = false): string {
-  const more = summary ? `, json_group_array(error), '[' || group_concat(latest, ',') || ']'` : '';
+  const more = summary ? `, json_group_array(error), CAST(group_concat(latest, '') AS BLOB)` : '';
   return `SELECT json_group_array(id), json_group_array(name), json_group_array(notes), CAST(group_concat(numbers, '') AS BLOB)${more}
     FROM (${sql})`;
 }
 
-/** The row of a listAggregate query, read in raw (array) mode (numbers NULL when it has no runs). */
-export type ListAggregate = [id: string, name: string, notes: string, numbers: Buffer | null, error?: string, latest?: string | null];
+/** The row of a listAggregate query, read in raw (array) mode (the blobs NULL when it has no runs). */
+export type ListAggregate = [id: string, name: string, notes: string, numbers: Buffer | null, error?: string, latest?: Buffer | null];
 
 /** `id, key` of the rows of list_shared whose ids are given as a JSON array. */
 export const SHARED_KEYS = 'SELECT id, key FROM list_shared WHERE id IN (SELECT value FROM json_each(?))';

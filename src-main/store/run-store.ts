@@ -27,7 +27,7 @@ import { HP_COLUMNS, hyperparamColumns, hyperparamsOfValue, type Hyperparams } f
 import {
   listQuery,
   PAGE,
-  parseLatestList,
+  latestMetricsOf,
   SHARED_KEYS,
   SUMMARY_COLUMNS,
   SUMMARY_LIST_COLUMNS,
@@ -374,8 +374,8 @@ export class RunStore {
 
   /**
    * Runs with their tags and latest metrics, filtered, sorted and paged. Read as columns
-   * (listAggregate), like listRunColumns, and made into objects here: one JSON.parse for
-   * all the runs' latest metrics instead of one per run.
+   * (listAggregate), like listRunColumns, the latest metrics from their blobs
+   * (`latest_numbers`) instead of their JSON, and made into objects here.
    */
   listRuns(options: ListRunsOptions = {}): RunSummary[] {
     return this.read('listing runs', () => {
@@ -482,6 +482,7 @@ export class RunStore {
     const errors: (string | null)[][] = [];
     const metrics: Record<string, LatestMetric>[][] = [];
     const blobs: Buffer[] = [];
+    const keyOf = summary ? new Map(this.sql('SELECT id, key FROM metric_keys').raw().all() as [number, string][]) : null;
     for (const row of parts) {
       if (row[3] === null) continue;
       ids.push(JSON.parse(row[0]) as string[]);
@@ -489,7 +490,7 @@ export class RunStore {
       texts.push(JSON.parse(row[2]) as string[]);
       if (summary) {
         errors.push(JSON.parse(row[4]!) as (string | null)[]);
-        metrics.push(parseLatestList(row[5]!));
+        metrics.push(latestMetricsOf(row[5]!, ids[ids.length - 1].length, keyOf!));
       }
       blobs.push(row[3]);
     }

@@ -1,9 +1,10 @@
 /**
- * Each run's listed numbers as one blob of big-endian float64s (runs.list_numbers, schema
- * 5), which the columnar listing concatenates in SQLite: the plain-SQL encoder gives the
- * bits Node's own encoder gives, the triggers keep the blob equal to the run's columns
- * through every kind of write, and the columnar listing stays equal to the rows for values
- * at the edges of float64, and for texts with quotes, newlines, `<` and non-ASCII letters.
+ * Each run's listed numbers and latest metrics as blobs of big-endian float64s
+ * (runs.list_numbers, schema 5; runs.latest_numbers, schema 6), which listings concatenate
+ * in SQLite: the plain-SQL encoder gives the bits Node's own encoder gives, the triggers keep
+ * the blobs equal to the run's columns through every kind of write, and the columnar
+ * listing (and listRuns) stay equal to the rows (and getRun) for values at the edges of
+ * float64, and for texts with quotes, newlines, `<` and non-ASCII letters.
  */
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,8 +13,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tableRows } from '../../src-api/run-columns';
 import { encodeColumns } from '../../src-main/api/runs-list';
-import { DB_FILE, RunStore } from '../../src-main/store';
-import { LIST_NUMBERS_BYTES, listNumberColumns } from '../../src-main/store/list-query';
+import { DB_FILE, RunStore, type RunDetail } from '../../src-main/store';
+import { latestMetricsOf, LIST_NUMBERS_BYTES, listNumberColumns } from '../../src-main/store/list-query';
 import { float64Blob, LIST_NUMBERS } from '../../src-main/store/schema';
 
 let dir: string;
@@ -138,6 +139,15 @@ describe('list_numbers', () => {
     expect([columns.tm_step[0], columns.hp_learning_rate[0], columns.hp_steps[0], columns.seq[0]]).toEqual([1, 1e-300, 7, 1]);
   });
 
+  it('refuses latest metrics that are not those of the runs listed', () => {
+    const keys = new Map([[1, 'train_cost']]);
+    const one = nodeBytes([1, 1, 7, 0.5]); // one metric: key 1 at step 7, 0.5
+    expect(latestMetricsOf(Buffer.concat([one, nodeBytes([0])]), 2, keys)).toEqual([{ train_cost: { value: 0.5, step: 7 } }, {}]);
+    expect(() => latestMetricsOf(one, 2, keys)).toThrow("a listing's latest metrics (32 bytes) are not those of its 2 runs");
+    expect(() => latestMetricsOf(one.subarray(0, 24), 1, keys)).toThrow("a listing's latest metrics (24 bytes) are not those of its 1 runs");
+    expect(() => latestMetricsOf(nodeBytes([1, 2, 7, 0.5]), 1, keys)).toThrow("a run's latest metrics name metric key 2, which metric_keys does not hold");
+  });
+
   it('refuses bytes that are not whole runs', () => {
     expect(listNumberColumns(new Uint8Array(0)).seq).toHaveLength(0);
     expect(() => listNumberColumns(new Uint8Array(LIST_NUMBERS_BYTES + 8))).toThrow(
@@ -189,6 +199,18 @@ describe('the columnar listing', () => {
     }
     const all = store.listRunColumns({});
     expect(all.count).toBe(620 - 13);
+    // listRuns reads the same columns and the latest metrics' blobs: each run as getRun
+    // gives it (from the run's own row and its `latest` JSON), in the rows' order.
+    for (const options of [{}, { deleted: 'include' as const }, { sortBy: 'test_accuracy', order: 'desc' as const, offset: 100, limit: 400 }, { tag: 'seven', sortBy: 'name' }]) {
+      const summaries = store.listRuns(options);
+      expect(summaries.map((r) => r.id), JSON.stringify(options)).toEqual(store.listRunTable(options).map((r) => r.id));
+      expect(summaries).toEqual(
+        summaries.map((r) => {
+          const { config: _c, summary: _s, hp: _h, owner: _o, weights: _w, ...run }: RunDetail = store.getRun(r.id);
+          return run;
+        }),
+      );
+    }
     expect(all.shared.values.some((v) => v.data === generator)).toBe(true);
   });
 

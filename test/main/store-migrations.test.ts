@@ -238,6 +238,49 @@ describe('schema migrations', () => {
     }
   });
 
+  it('upgrades a version 5 store: each run’s latest metrics become one float64 blob, kept current by appends', () => {
+    const db = new Database(file);
+    migrate(db, 5);
+    db.pragma('journal_mode = WAL');
+    db.exec(`
+      INSERT INTO runs (seq, id, name, status, config, created_at, started_at, updated_at, latest)
+      VALUES (1, '0mwyaaaaaaaaa', 'from v5', 'running', '{}', 1000, 1001, 2000,
+              '{"train_cost":{"value":null,"step":3},"test_cost":{"value":9e999,"step":3},"test_accuracy":{"value":0.75,"step":2}}'),
+             (2, '0mwybbbbbbbbb', 'queued in v5', 'queued', '{}', 2500, NULL, 2500, '{}');
+      INSERT INTO metric_keys (id, key) VALUES (1, 'train_cost'), (2, 'test_cost'), (4, 'test_accuracy');
+      INSERT INTO latest_metrics (run, key, step, value) VALUES (1, 1, 3, NULL), (1, 2, 3, 9e999), (1, 4, 2, 0.75);
+    `);
+    db.close();
+    const blobs = () => {
+      const read = new Database(file, { readonly: true });
+      try {
+        return read.prepare('SELECT hex(latest_numbers) FROM runs ORDER BY seq').pluck().all() as string[];
+      } finally {
+        read.close();
+      }
+    };
+    const store = RunStore.open(dir);
+    try {
+      // The number of metrics, then key id, step and value of each by key id: IEEE 754 encodings written out by hand.
+      expect(blobs()).toEqual([
+        ['4008000000000000', '3FF0000000000000', '4008000000000000', '7FF8000000000000', '4000000000000000', '4008000000000000',
+          '7FF0000000000000', '4010000000000000', '4000000000000000', '3FE8000000000000'].join(''),
+        '0000000000000000',
+      ]);
+      const expected = { train_cost: { value: NaN, step: 3 }, test_cost: { value: Infinity, step: 3 }, test_accuracy: { value: 0.75, step: 2 } };
+      expect(store.listRuns().map((r) => r.metrics)).toEqual([{}, expected]);
+      // Appends after the upgrade rewrite the blob: new keys, then a later step for one of them.
+      store.startRun('0mwybbbbbbbbb');
+      store.appendMetrics('0mwybbbbbbbbb', [{ step: 1, key: 'train_cost', value: 0.5 }, { step: 1, key: 'lr', value: 0.125 }]);
+      store.appendMetrics('0mwybbbbbbbbb', [{ step: 2, key: 'lr', value: -0.25 }]);
+      const [b] = store.listRuns({ ids: ['0mwybbbbbbbbb'] });
+      expect(b.metrics).toEqual({ train_cost: { value: 0.5, step: 1 }, lr: { value: -0.25, step: 2 } });
+      expect(b.metrics).toEqual(store.getRun('0mwybbbbbbbbb').metrics);
+    } finally {
+      store.close();
+    }
+  });
+
   it('does not upgrade on a read-only open, and says how to', () => {
     writeVersion1Store();
     const before = readFileSync(file);
