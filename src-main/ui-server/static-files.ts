@@ -55,15 +55,23 @@ export function resolveInside(root: string, urlPath: string): string | null {
   return file === root || file.startsWith(root.endsWith(sep) ? root : root + sep) ? file : null;
 }
 
+/**
+ * Vite's output under assets/ is named by its content's hash, so a file there never
+ * changes: kept in memory once read, a fresh tab's scripts are answered without going to
+ * the disk (two thread-pool round trips each, which a busy machine stretches).
+ */
+const immutable = new Map<string, Buffer>();
+
 export async function serveFile(root: string, urlPath: string, res: ServerResponse): Promise<void> {
   const file = resolveInside(root, urlPath);
-  let bytes: Buffer | null = null;
-  if (file) {
+  let bytes: Buffer | null = file === null ? null : (immutable.get(file) ?? null);
+  if (file && !bytes) {
     try {
       if ((await stat(file)).isFile()) bytes = await readFile(file);
     } catch {
       bytes = null;
     }
+    if (bytes && isHashed(root, file)) immutable.set(file, bytes);
   }
   if (!bytes) {
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found\n');
@@ -78,11 +86,39 @@ export async function serveFile(root: string, urlPath: string, res: ServerRespon
   res.end(bytes);
 }
 
+/** Whether `file` is one of Vite's content-hashed outputs (assets/<name>-<hash>.<ext>). */
+function isHashed(root: string, file: string): boolean {
+  return file.startsWith(join(root, 'assets') + sep) && /-[\w-]{8}\.(js|css)$/.test(file);
+}
+
 /**
- * The app's page (index.html) with `head` (HTML) added at the end of its <head>: made per
- * request, never cached. Unlike a file, a missing index.html is a 500 with what to do.
+ * A Link header that has the browser fetch the page's first scripts and stylesheet as soon
+ * as the page's response arrives, before the HTML is parsed (`rel=modulepreload` and
+ * `rel=preload`, with the same CORS mode as the tags, so the fetches are the ones the tags
+ * use): the entry module, the chunks Vite marked for preloading, the stylesheets.
  */
-export async function serveIndex(root: string, head: string, res: ServerResponse): Promise<void> {
+export function firstFilesLink(html: string): string {
+  const links: string[] = [];
+  const attr = (tag: string, name: string) => new RegExp(`\\s${name}="([^"]+)"`).exec(tag)?.[1];
+  for (const [tag] of html.matchAll(/<(?:script|link)\b[^>]*>/g)) {
+    const src = attr(tag, 'src') ?? attr(tag, 'href');
+    if (!src || !src.startsWith('./assets/')) continue;
+    const crossorigin = /\scrossorigin\b/.test(tag) ? '; crossorigin' : '';
+    if (tag.startsWith('<script') && /\stype="module"/.test(tag)) links.push(`<${src}>; rel=modulepreload`);
+    else if (/\srel="modulepreload"/.test(tag)) links.push(`<${src}>; rel=modulepreload`);
+    else if (/\srel="stylesheet"/.test(tag)) links.push(`<${src}>; rel=preload; as=style${crossorigin}`);
+  }
+  return links.join(', ');
+}
+
+/**
+ * The app's page (index.html) with `head()` (HTML) added at the end of its <head>: made per
+ * request, never cached. The headers (with the Link header of the first files) and the
+ * page up to that point go out before `head()` runs, so that the browser starts the page's
+ * renderer and its first fetches while the server makes the rest. Unlike a file, a missing
+ * index.html is a 500 with what to do.
+ */
+export async function serveIndex(root: string, head: () => string, res: ServerResponse): Promise<void> {
   let html: string;
   try {
     html = await readFile(join(root, 'index.html'), 'utf8');
@@ -90,10 +126,15 @@ export async function serveIndex(root: string, head: string, res: ServerResponse
     res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${join(root, 'index.html')} is missing: build the renderer (npm run build)\n`);
     return;
   }
+  const link = firstFilesLink(html);
+  res.writeHead(200, { 'Content-Type': TYPES['.html'], 'Cache-Control': 'no-store', ...(link ? { Link: link } : {}) });
   const at = html.indexOf('</head>');
-  const body = Buffer.from(at < 0 ? html + head : html.slice(0, at) + head + html.slice(at));
-  res.writeHead(200, { 'Content-Type': TYPES['.html'], 'Content-Length': body.length, 'Cache-Control': 'no-store' });
-  res.end(body);
+  if (at < 0) {
+    res.end(html + head());
+    return;
+  }
+  res.write(html.slice(0, at));
+  res.end(head() + html.slice(at));
 }
 
 /**
