@@ -6,6 +6,8 @@
  * 1. through the store (RunStore.listRuns, what `layerlab runs list` reads), each metric
  *    listing timed next to a baseline in the same run: the same listing computed from
  *    metric_history, which is what latest_metrics (and its copy on the run row) spares us;
+ *    then (1b, also with LAYERLAB_BENCH_STORE_ONLY=api) listRuns of all the runs in the
+ *    orders a user sorts by;
  * 2. through the API service method the runs view calls (runs.table via dispatch, from the
  *    request text to the response serialized as the transports send it: the runs table's
  *    columns), for the full listing, the pages the view fetches, and every sortable column
@@ -292,6 +294,25 @@ export async function run(): Promise<void> {
     );
   }
   db.close();
+
+  // RunStore.listRuns for every full listing, without part 1's baselines (so also with
+  // LAYERLAB_BENCH_STORE_ONLY=api): what `layerlab runs list` reads for all the runs.
+  console.log(`  1b. RunStore.listRuns, all ${RUNS} runs (RunSummary objects)`);
+  console.log(`  ${'listing'.padEnd(40)} ${'wall'.padStart(9)} ${'(fastest)'.padStart(11)} ${'CPU'.padStart(9)}  budget`);
+  const full: { label: string; options: ListRunsOptions }[] = [
+    { label: 'newest first', options: {} },
+    { label: 'by test_accuracy, best first', options: { sortBy: 'test_accuracy', order: 'desc' } },
+    { label: 'by train_cost', options: { sortBy: 'train_cost' } },
+    { label: 'by name', options: { sortBy: 'name' } },
+    { label: 'by status', options: { sortBy: 'status' } },
+    { label: 'by hp.learning_rate', options: { sortBy: 'hp.learning_rate' } },
+    { label: 'by duration, longest first', options: { sortBy: 'duration', order: 'desc' } },
+    { label: 'by tags', options: { sortBy: 'tags' } },
+  ];
+  for (const l of full) {
+    const t = await time(() => store.listRuns(l.options));
+    console.log(`  ${`all ${RUNS} ${l.label}`.padEnd(40)} ${ms(t.median)} (${ms(t.min)}) ${ms(t.cpu)}  ${verdict(t)}`);
+  }
 
   // 2. As the runs view gets them: a request through the API's dispatch (parsing and
   // checking the request, the handler, RunRow objects), and the response serialized to the

@@ -1,9 +1,12 @@
 /**
  * The queries behind every run listing. Each run row carries its latest metrics (the
- * `latest` JSON column, and `table_metrics` for the standard ones, kept up to date by every
- * append) and the hyperparameters of its config (hp, hp_*), so a listing is one pass over
- * `runs` that never reads metric_history nor parses a config, plus one small query for the
- * tags. Sorting by a metric joins latest_metrics on its primary key (run, key).
+ * `latest` JSON column, `table_metrics` and `tm_*` for the standard ones, kept up to date by
+ * every append), the hyperparameters of its config (hp, hp_*), and what listings read as
+ * blobs of float64s (`list_numbers`, `latest_numbers`, kept by triggers), so a listing is one
+ * pass over `runs` that never reads metric_history nor parses a config, plus one small query
+ * for the tags. listQuery is the one place listings are built; listAggregate makes a
+ * listing's rows into one row for the columnar readers (RunStore.listRunColumns, listRuns).
+ * Sorting by a metric walks the (key, value) index of latest_metrics.
  */
 import { isRunStatus, RUN_STATUSES, type RunStatus } from './status';
 import {
