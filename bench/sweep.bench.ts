@@ -20,7 +20,9 @@
  *    run on the other core when a trial has the machine to itself) and the trial processes
  *    in all (start-up included). From those follows what the efficiency would be on 2 free
  *    cores: the sequential loop takes its main thread's CPU (its other threads run beside
- *    it), a 2-process sweep all of its CPU spread over the 2 cores.
+ *    it), a 2-process sweep all of its CPU spread over the 2 cores. What a cold process
+ *    costs besides its trials is shown apart: its CPU to its first message, and its first
+ *    trial's CPU (main thread, and V8's compiler and GC threads) beside its later trials'.
  * 2. What starting one trial process costs, to its first message: bundled, through tsx,
  *    and a bare node process that only sends that message.
  * 3. The cost of progress streaming to one trial: the same trial in the same process, with
@@ -109,9 +111,15 @@ interface Times {
   firstStartedAt: number;
   /** From the sweep's start to its first trial's 'started' message, ms. */
   toFirstTrial: number;
+  /** CPU seconds of the processes started for this sweep, from fork to their first message (all threads). */
+  readyCpu: number;
+  /** Training CPU seconds of each process's first trial ever (cold processes only), and how many. */
+  firstTraining: number;
+  firstTrainingMain: number;
+  firstTrials: number;
 }
 
-const none: Times = { wall: Infinity, cpu: NaN, cpuMain: NaN, trialProcesses: NaN, training: NaN, trainingMain: NaN, messages: 0, started: 0, firstStartedAt: NaN, toFirstTrial: NaN };
+const none: Times = { ...noCounts(), wall: Infinity, cpu: NaN, cpuMain: NaN, trialProcesses: NaN, training: NaN, trainingMain: NaN, toFirstTrial: NaN };
 
 /** CPU seconds this process has used (all its threads). */
 function ownCpu(): number {
@@ -127,11 +135,13 @@ async function sequentialInProcess(configs: RunConfig[]): Promise<Times> {
   for (const config of configs) await trainRun({ store: nothing, runId: 'bench', config, files: filesRelativeTo('.') });
   const used = ownCpu() - cpu;
   const usedMain = threadCpu(process.pid) - main;
-  return { wall: performance.now() - start, cpu: used, cpuMain: usedMain, trialProcesses: 0, training: used, trainingMain: usedMain, messages: 0, started: 0, firstStartedAt: NaN, toFirstTrial: NaN };
+  return { ...noCounts(), wall: performance.now() - start, cpu: used, cpuMain: usedMain, trialProcesses: 0, training: used, trainingMain: usedMain, toFirstTrial: NaN };
 }
 
-type Counts = Pick<Times, 'training' | 'trainingMain' | 'messages' | 'started' | 'firstStartedAt'>;
-const noCounts = (): Counts => ({ training: 0, trainingMain: 0, messages: 0, started: 0, firstStartedAt: NaN });
+type Counts = Pick<Times, 'training' | 'trainingMain' | 'messages' | 'started' | 'firstStartedAt' | 'readyCpu' | 'firstTraining' | 'firstTrainingMain' | 'firstTrials'>;
+function noCounts(): Counts {
+  return { training: 0, trainingMain: 0, messages: 0, started: 0, firstStartedAt: NaN, readyCpu: 0, firstTraining: 0, firstTrainingMain: 0, firstTrials: 0 };
+}
 
 /**
  * Trial hosts that also measure each trial's CPU time between its 'started' and 'finished'
@@ -141,6 +151,7 @@ function measuredHosts(meter: { counts: Counts }): TrialHostFactory {
   const hosts = forkHosts({ nodeFlags: kernelFlags() });
   return (events) => {
     let startedAt = { all: 0, main: 0 };
+    let trialsDone = 0;
     meter.counts.started++;
     const host = hosts({
       message: (value) => {
@@ -148,13 +159,21 @@ function measuredHosts(meter: { counts: Counts }): TrialHostFactory {
         counts.messages++;
         const type = (value as { type?: unknown }).type;
         const pid = host.pid!;
-        if (type === 'started') {
+        if (type === 'ready') counts.readyCpu += runSeconds(pid);
+        else if (type === 'started') {
           startedAt = { all: cpuSeconds(pid), main: threadCpu(pid) };
           if (Number.isNaN(counts.firstStartedAt)) counts.firstStartedAt = performance.now();
         }
         else if (type === 'finished') {
-          counts.training += cpuSeconds(pid) - startedAt.all;
-          counts.trainingMain += threadCpu(pid) - startedAt.main;
+          const all = cpuSeconds(pid) - startedAt.all;
+          const main = threadCpu(pid) - startedAt.main;
+          counts.training += all;
+          counts.trainingMain += main;
+          if (trialsDone++ === 0) {
+            counts.firstTraining += all;
+            counts.firstTrainingMain += main;
+            counts.firstTrials++;
+          }
         }
         events.message(value);
       },
@@ -274,6 +293,14 @@ async function efficiencyAt(iterations: number, warm: { pool: TrialPool; meter: 
     `  trial processes besides training: ${startup(one).toFixed(2)} s a process (1-process sweep), ${startup(cold).toFixed(2)} s (2-process, cold); ` +
       `${(best.warm.trialProcesses - best.warm.training).toFixed(2)} s in all when warm; the first trial started ${cold.toFirstTrial.toFixed(0)} ms ` +
       `after the sweep did, cold, ${best.warm.toFirstTrial.toFixed(0)} ms warm`,
+  );
+  // What a cold process costs besides its trials: its start-up, and its first trial's
+  // warm-up (V8 compiling the training code while it runs slower) over its later trials.
+  const later = (t: Times, x: number, first: number) => (x - first) / Math.max(1, TRIALS - t.firstTrials);
+  console.log(
+    `  cold processes: start-up to the first message ${(cold.readyCpu / Math.max(1, cold.started)).toFixed(3)} s of CPU each; ` +
+      `a process's first trial ${(cold.firstTrainingMain / Math.max(1, cold.firstTrials)).toFixed(3)} s main + ${((cold.firstTraining - cold.firstTrainingMain) / Math.max(1, cold.firstTrials)).toFixed(3)} s other threads, ` +
+      `its later ones ${later(cold, cold.trainingMain, cold.firstTrainingMain).toFixed(3)} + ${later(cold, cold.training - cold.trainingMain, cold.firstTraining - cold.firstTrainingMain).toFixed(3)} s on average`,
   );
   const drivers = [['cold', cold], ['warm', best.warm]] as const;
   console.log(
