@@ -479,6 +479,9 @@ export class SweepRun {
       Object.assign(trial, { status, pid: null });
       this.pump();
     }
+    // Nothing left to start: a pool of our own lets its idle processes go now, and they
+    // end while this trial's weights and status are written (an fsync), not after.
+    if (this.ownPool && this.pending.length === 0) this.pool.retireIdle();
     this.saveWeights(trial, active);
     this.record(trial, status, reason, summary);
   }

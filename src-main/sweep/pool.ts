@@ -130,6 +130,20 @@ export class TrialPool {
     };
   }
 
+  /**
+   * Shuts down the processes that run no trial now, without waiting for close(): a sweep's
+   * own pool does this once it has no trial left to start, so that its processes end while
+   * the driver writes the last results rather than after. Later trials get new processes.
+   */
+  retireIdle(): void {
+    for (const w of this.workers) {
+      if (w.trial || w.gone || w.retiring) continue;
+      this.stopIdleTimer(w);
+      w.retiring = true;
+      if (!w.host.send({ type: 'shutdown' })) w.host.kill();
+    }
+  }
+
   /** Ends every process: a polite shutdown, then a kill for those still there after `graceMs`. */
   async close(graceMs = 2000): Promise<void> {
     this.closing = true;

@@ -331,6 +331,32 @@ describe('the trial pool', () => {
     }
   });
 
+  it('retires its idle processes on request, without a warning, and starts a new one for a later trial', () => {
+    const warnings: string[] = [];
+    const { hosts, factory } = scriptedHosts();
+    const pool = new TrialPool({ hosts: factory, size: 2, onWarning: (w) => warnings.push(w) });
+    pool.start(runRequest('r1'), recording().callbacks);
+    pool.start(runRequest('r2'), recording().callbacks);
+    hosts[0].events.message({ type: 'ready', pid: 1000 });
+    hosts[1].events.message({ type: 'ready', pid: 1001 });
+    hosts[0].events.message({ type: 'finished', runId: 'r1', status: 'completed' });
+    pool.retireIdle();
+    // Only the idle process is told to go; the busy one goes on with its trial.
+    expect(hosts.map((h) => h.sent.map((m) => m.type))).toEqual([['run', 'shutdown'], ['run']]);
+    hosts[0].events.exit({ code: 0, signal: null, stderr: '' });
+    expect(pool.pids()).toEqual([1001]);
+    pool.retireIdle();
+    expect(hosts[1].sent.map((m) => m.type)).toEqual(['run']);
+    hosts[1].events.message({ type: 'finished', runId: 'r2', status: 'completed' });
+    pool.start(runRequest('r3'), recording().callbacks);
+    expect(hosts).toHaveLength(2);
+    pool.retireIdle();
+    expect(hosts[1].sent.map((m) => m.type)).toEqual(['run', 'run']);
+    pool.start(runRequest('r4'), recording().callbacks);
+    expect(hosts).toHaveLength(3);
+    expect(warnings).toEqual([]);
+  });
+
   it('shuts its processes down on close', async () => {
     const { hosts, factory } = scriptedHosts();
     const pool = new TrialPool({ hosts: factory, size: 1 });
