@@ -306,15 +306,18 @@ export function listQuery(
   let parts: ListPart[];
   if ((RUN_SORT_FIELDS as readonly string[]).includes(sortBy)) {
     const column = SORT_COLUMNS[sortBy as RunSortField];
-    // Missing values last in either direction; among equals, by creation.
-    const nullsLast = column.nullable ? `${column.sql} IS NULL, ` : '';
+    // Missing values last in either direction; among equals, by creation. A NULL sorts
+    // before anything and a blob after any number or text, so ascending with NULLs last is
+    // coalesce(key, X''), and descending is the key itself. Written so, the indexes of
+    // schema 7 give the default listing's order without a sort.
+    const key = column.nullable && order === 'asc' ? `coalesce(${column.sql}, X'')` : column.sql;
     // The runs' keys are sorted first and their columns made after, in that order (the
     // subquery is the outer loop of a CROSS JOIN): a sort that carried every listed column
     // (a listing's JSON text) would move ten times the bytes.
     parts = [
       {
         sql: `SELECT ${columns} FROM (
-                SELECT r.seq FROM runs r ${filter} ORDER BY ${nullsLast}${column.sql} ${direction}, r.seq ${direction} ${PAGE}
+                SELECT r.seq FROM runs r ${filter} ORDER BY ${key} ${direction}, r.seq ${direction} ${PAGE}
               ) o CROSS JOIN runs r ON r.seq = o.seq`,
         params,
       },

@@ -226,6 +226,43 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    description: 'indexes in the order of each column the runs table sorts by, for listings that need not sort',
+    up(db) {
+      // A full listing sorted by a field made SQLite sort 10,000 keys (8-14 ms of CPU); walking
+      // an index in that order costs under 1 ms. Only runs not deleted (what listings show
+      // unless asked), and for a column that can be NULL two: one whose order, walked
+      // backwards, is the column's descending order with NULLs last, and one on
+      // coalesce(column, X'') (a blob sorts after any number or text) for ascending with NULLs
+      // last. list-query.ts writes its ORDER BY in the same terms; an expression that stops
+      // matching only costs the sort again.
+      const rank = `CASE status ${RUN_STATUSES.map((s, i) => `WHEN '${s}' THEN ${i}`).join(' ')} END`;
+      const plain: [string, string][] = [
+        ['name', 'name COLLATE NOCASE'],
+        ['status_rank', rank],
+      ];
+      const nullable: [string, string][] = [
+        ['started', 'started_at'],
+        ['finished', 'finished_at'],
+        ['duration', 'coalesce(finished_at, updated_at) - started_at'],
+        ['data', 'hp_data'],
+        ['hidden', 'hp_hidden_rank'],
+        ['activation', 'hp_activation'],
+        ['optimizer', 'hp_optimizer'],
+        ['learning_rate', 'hp_learning_rate'],
+        ['steps', 'hp_steps'],
+      ];
+      const index = (name: string, expression: string) =>
+        `CREATE INDEX runs_sorted_by_${name} ON runs (${expression}) WHERE deleted_at IS NULL;`;
+      db.exec(
+        [
+          ...plain.map(([name, expression]) => index(name, expression)),
+          ...nullable.flatMap(([name, expression]) => [index(name, expression), index(`${name}_nulls_last`, `coalesce(${expression}, X'')`)]),
+        ].join('\n'),
+      );
+    },
+  },
 ];
 
 /**

@@ -14,7 +14,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tableRows } from '../../src-api/run-columns';
 import { encodeColumns } from '../../src-main/api/runs-list';
 import { DB_FILE, RunStore, type RunDetail } from '../../src-main/store';
-import { latestMetricsOf, LIST_NUMBERS_BYTES, listNumberColumns } from '../../src-main/store/list-query';
+import { latestMetricsOf, LIST_NUMBERS_BYTES, listNumberColumns, listQuery, PAGE, TABLE_COLUMNS } from '../../src-main/store/list-query';
 import { float64Blob, LIST_NUMBERS } from '../../src-main/store/schema';
 
 let dir: string;
@@ -212,6 +212,24 @@ describe('the columnar listing', () => {
       );
     }
     expect(all.shared.values.some((v) => v.data === generator)).toBe(true);
+  });
+
+  it('walks an index for the default listing sorted by a field (schema 7), either way, instead of sorting', () => {
+    store.createRun({ name: 'r', config: '{}' });
+    const db = new Database(path.join(dir, DB_FILE), { readonly: true });
+    try {
+      const indexed = ['name', 'status', 'started', 'finished', 'duration', 'hp.data', 'hp.hidden', 'hp.activation', 'hp.optimizer', 'hp.learning_rate', 'hp.steps'];
+      for (const sortBy of indexed) {
+        for (const order of ['asc', 'desc'] as const) {
+          const part = listQuery({ sortBy, order }, () => undefined, TABLE_COLUMNS).parts[0];
+          const plan = (db.prepare(`EXPLAIN QUERY PLAN ${part.sql.replace(PAGE, 'LIMIT -1 OFFSET 0')}`).all(...part.params) as { detail: string }[]).map((r) => r.detail);
+          expect(plan.join(' | '), `${sortBy} ${order}`).toMatch(/USING (COVERING )?INDEX runs_sorted_by_/);
+          expect(plan.join(' | '), `${sortBy} ${order}`).not.toContain('TEMP B-TREE');
+        }
+      }
+    } finally {
+      db.close();
+    }
   });
 
   it('lists an empty store', () => {
