@@ -20,14 +20,18 @@
  * NT: every entry is a dot product of a row of A and a row of B, so the kernel
  * vectorises along k: an MR×NR tile of vector accumulators, reduced across lanes
  * at the end. Nothing is packed; A and B are read along their rows.
+ * gemm_nt_packed instead runs A·Bᵀ as the NN product on Bᵀ packed once
+ * (pack_bt_all): a first layer's dW = dZ·Xᵀ, with X constant for a run.
  *
  * Tails need no scalar code: a partial vector of w < lanes values is read with
  * load64_zero / load32_zero (+ load32_lane) and written with store*_lane, so no
  * kernel reads or writes outside its matrices.
  *
- * Registers: V8 gives WebAssembly 15 usable xmm registers on x64. The NN tile of
- * 4 rows × 2 vectors holds 8 accumulators + 2 B vectors + 1 splat; the NT tile of
- * 4 × 2 holds 8 accumulators + 2 B vectors + 1 A vector.
+ * Registers: V8 gives WebAssembly 15 usable xmm registers on x64, and TurboFan
+ * issues a step's loads before its arithmetic, so the NN tile of 4 rows × 2
+ * vectors holds 8 accumulators + 2 B vectors + 4 splats (+ 1 product unfused);
+ * 5 rows spill (perf annotate of the JIT code). The NT tile of 4 × 2 holds 8
+ * accumulators + 2 B vectors + 1 A vector.
  */
 import type { Variant } from './build';
 
