@@ -112,6 +112,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunOutcome> {
     const prepared = await prepareExperiment(config, options.files);
     const result = await runExperiment(prepared, {
       signal: halt,
+      yieldTurn: nextTurn,
       progressEvery: options.onProgress ? options.progressEvery : undefined,
       onProgress: (event) => {
         if (event.entry && !storeError) {
@@ -173,4 +174,9 @@ export function defaultRunName(config: RunConfig): string {
   const source = config.data.train;
   const data = 'generator' in source ? source.generator : 'csv' in source ? source.csv.file : source.x.file;
   return `${data.split(/[\\/]/).pop()} [${config.model.hidden.join(', ')}] ${config.model.activation}`;
+}
+
+/** The event loop's next turn: Node makes a zero timeout at least 1 ms, setImmediate does not wait. */
+function nextTurn(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
 }

@@ -195,6 +195,23 @@ describe('divergence, cancellation, early stopping and progress', () => {
     expect(result.status).toBe('cancelled');
   });
 
+  it('gives the event loop its turn through the host\'s yieldTurn, and a timer still aborts the run', async () => {
+    const { X, Y } = xorLike();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 30);
+    let turns = 0;
+    const result = await train(smallNet(), { X, Y }, settings({ learningRate: 0.1, schedule: { iterations: 50_000_000 } }), {
+      signal: controller.signal,
+      yieldEveryMs: 5,
+      yieldTurn: () => {
+        turns++;
+        return new Promise<void>((resolve) => setImmediate(resolve));
+      },
+    });
+    expect(result.status).toBe('cancelled');
+    expect(turns).toBeGreaterThan(0);
+  });
+
   it('stops early on a test metric and restores the best parameters', async () => {
     const { X, Y } = xorLike(128);
     const Xtest = Matrix.from(2, 4, [1, -1, 1, -1, 1, 1, -1, -1]);
