@@ -16,7 +16,7 @@ import {
   type RunSortField,
   type RunSummary,
 } from './types';
-import { LIST_NUMBERS } from './schema';
+import { LIST_NUMBERS, TABLE_METRICS } from './schema';
 import { invalid } from './validate';
 
 export const SUMMARY_COLUMNS = `r.id, r.name, r.status, r.sweep_id, r.created_at, r.started_at, r.finished_at,
@@ -304,8 +304,12 @@ export function listQuery(
   }
 
   let parts: ListPart[];
-  if ((RUN_SORT_FIELDS as readonly string[]).includes(sortBy)) {
-    const column = SORT_COLUMNS[sortBy as RunSortField];
+  const field = (RUN_SORT_FIELDS as readonly string[]).includes(sortBy);
+  if (field || (TABLE_METRICS as readonly string[]).includes(sortBy)) {
+    // A field, or one of the runs table's four metrics, whose latest value the run's row
+    // holds (tm_*: the value if finite, else NULL, which is what a metric sort orders by):
+    // one pass in the order of its index (schema 7 and 8).
+    const column = field ? SORT_COLUMNS[sortBy as RunSortField] : { sql: `r.tm_${sortBy}`, nullable: true };
     // Missing values last in either direction; among equals, by creation. A NULL sorts
     // before anything and a blob after any number or text, so ascending with NULLs last is
     // coalesce(key, X''), and descending is the key itself. Written so, the indexes of
@@ -323,9 +327,9 @@ export function listQuery(
       },
     ];
   } else {
-    // By a metric's latest value: runs that have one in index order, so a page of the top
-    // runs reads only that page; then the runs without a value (or whose latest is NaN or
-    // infinite).
+    // By another metric's latest value: runs that have one in index order, so a page of the
+    // top runs reads only that page; then the runs without a value (or whose latest is NaN
+    // or infinite).
     const key = metricKeyId(sortBy) ?? -1;
     parts = [
       {

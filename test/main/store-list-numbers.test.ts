@@ -199,6 +199,23 @@ describe('the columnar listing', () => {
     }
     const all = store.listRunColumns({});
     expect(all.count).toBe(620 - 13);
+    // Sorted by a table metric (read from the run row since schema 8), against a sort here:
+    // finite values first by value, ties and the runs without one by creation, either way.
+    const created = store.listRunTable({}).reverse();
+    const rank = new Map(created.map((r, i) => [r.id, i]));
+    for (const key of ['test_accuracy', 'train_cost'] as const) {
+      for (const order of ['asc', 'desc'] as const) {
+        const dir = order === 'asc' ? 1 : -1;
+        const expected = [...created].sort((x, y) => {
+          const [a, b] = [x.metrics[key], y.metrics[key]];
+          const byCreation = dir * (rank.get(x.id)! - rank.get(y.id)!);
+          if (a === null || b === null) return (a === null ? 1 : 0) - (b === null ? 1 : 0) || byCreation;
+          return dir * (a - b) || byCreation;
+        });
+        expect(store.listRunTable({ sortBy: key, order }).map((r) => r.id), `${key} ${order}`).toEqual(expected.map((r) => r.id));
+        expect(store.listRunColumns({ sortBy: key, order }).id, `${key} ${order}`).toEqual(expected.map((r) => r.id));
+      }
+    }
     // listRuns reads the same columns and the latest metrics' blobs: each run as getRun
     // gives it (from the run's own row and its `latest` JSON), in the rows' order.
     for (const options of [{}, { deleted: 'include' as const }, { sortBy: 'test_accuracy', order: 'desc' as const, offset: 100, limit: 400 }, { tag: 'seven', sortBy: 'name' }]) {
@@ -214,11 +231,13 @@ describe('the columnar listing', () => {
     expect(all.shared.values.some((v) => v.data === generator)).toBe(true);
   });
 
-  it('walks an index for the default listing sorted by a field (schema 7), either way, instead of sorting', () => {
+  it('walks an index for the default listing sorted by a field or a table metric (schema 7 and 8), either way, instead of sorting', () => {
     store.createRun({ name: 'r', config: '{}' });
     const db = new Database(path.join(dir, DB_FILE), { readonly: true });
     try {
-      const indexed = ['name', 'status', 'started', 'finished', 'duration', 'hp.data', 'hp.hidden', 'hp.activation', 'hp.optimizer', 'hp.learning_rate', 'hp.steps'];
+      const indexed = ['name', 'status', 'started', 'finished', 'duration', 'hp.data', 'hp.hidden', 'hp.activation', 'hp.optimizer', 'hp.learning_rate', 'hp.steps',
+        // The table's four metrics, on the run row (schema 8).
+        'train_cost', 'test_cost', 'train_accuracy', 'test_accuracy'];
       for (const sortBy of indexed) {
         for (const order of ['asc', 'desc'] as const) {
           const part = listQuery({ sortBy, order }, () => undefined, TABLE_COLUMNS).parts[0];
