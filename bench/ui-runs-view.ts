@@ -4,7 +4,9 @@
  * - in the app: from another view to the runs view, as a user of the desktop app does
  *   (from the hash change to the first frame with rows);
  * - reload: the same tab loads the page again (Chromium's caches warm);
- * - fresh tab: a new tab (a new renderer process, empty caches) opens the address.
+ * - fresh tab: a new tab (a new renderer process, empty caches) opens the address;
+ *   and the same for a returning visitor, whose browser showed the page twice before (in
+ *   tabs since closed): its HTTP cache and V8 code cache warm, a new renderer process still.
  * "On screen" is when the first row is painted: the presentation time Chromium reports
  * for it (Element Timing, the name cell of the first row has `elementtiming`). The app's
  * own mark (layerlab:runs-view-shown, in the animation frame that draws the rows) comes
@@ -140,14 +142,32 @@ function mainThreadUntil(events: TraceEvent[], mark: string, ms: number): { cpu:
 }
 
 /**
- * A new tab with nothing of our site in it, for `url`, and empty caches: a new browser
- * context; in `window` mode its first tab (a new window, whose own UI Chromium starts at
- * the same time), else a second tab opened after the window has been up for 2 s.
+ * How a fresh tab comes: `tab`, a new tab in a window already open; `window`, a new
+ * window's first tab; `returning`, a new tab in a window already open of a browser that
+ * has shown our page before (its caches warm, no tab of ours open).
  */
-async function freshTab(browser: Browser, mode: 'tab' | 'window', cookies: Cookie[] = []): Promise<{ tab: Page; close(): Promise<void> }> {
+type FreshMode = 'tab' | 'window' | 'returning';
+
+/**
+ * A new tab with nothing of our site in it, for `url`: a new browser context (empty
+ * caches, except in `returning` mode, where two earlier visits filled them); in `window`
+ * mode its first tab (a new window, whose own UI Chromium starts at the same time), else a
+ * tab opened after the window has been up for 2 s.
+ */
+async function freshTab(browser: Browser, mode: FreshMode, cookies: Cookie[] = [], origin = ''): Promise<{ tab: Page; close(): Promise<void> }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   await context.addCookies(cookies);
-  if (mode === 'tab') {
+  if (mode === 'returning') {
+    // Two earlier visits in tabs since closed: Chromium keeps a script's compiled code
+    // (its code cache) from the second time it sees it, and the HTTP cache holds the files.
+    for (let visit = 0; visit < 2; visit++) {
+      const earlier = await context.newPage();
+      await earlier.goto(`${origin}/#/runs`);
+      await earlier.waitForSelector('.spacer .row');
+      await earlier.close();
+    }
+  }
+  if (mode !== 'window') {
     await context.newPage();
     await new Promise((r) => setTimeout(r, 2000));
   }
@@ -214,11 +234,11 @@ export async function measureRunsView(tools: RunsViewTools, rounds = 5): Promise
   // Fresh tabs, in a window already open and in a new window (see the top): a new browser
   // context each time (a new renderer process, empty caches), holding only the page's
   // cookie (the access token), traced. The two kinds alternate.
-  const fresh: Record<'tab' | 'window', Milestones[]> = { tab: [], window: [] };
+  const fresh: Record<FreshMode, Milestones[]> = { tab: [], window: [], returning: [] };
   const cookies = await page.context().cookies();
   for (let i = 0; i < rounds; i++) {
-    for (const mode of ['tab', 'window'] as const) {
-      const { tab, close } = await freshTab(browser, mode, cookies);
+    for (const mode of ['tab', 'window', 'returning'] as const) {
+      const { tab, close } = await freshTab(browser, mode, cookies, origin);
       try {
         const { result, events } = await traced(browser, async () => {
           await tab.goto(`${origin}/#/runs`, { waitUntil: 'commit' });
@@ -303,12 +323,15 @@ export async function measureRunsView(tools: RunsViewTools, rounds = 5): Promise
     loads('reload, after navigation start', reloads),
     loads('fresh tab (a new tab in an open window), after navigation start', fresh.tab),
     loads('fresh tab in a new window (Chromium also starts the window), after navigation start', fresh.window),
+    loads('new tab of a returning visitor (an open window, the browser\'s caches warm from two earlier visits), after navigation start', fresh.returning),
     `  where the time goes (medians, ms after navigation start; before the first byte: the browser and the server):`,
     row('reload', reloads),
     row('fresh tab', fresh.tab),
     row('new window', fresh.window),
+    row('returning', fresh.returning),
     cpu('fresh tab', fresh.tab),
     cpu('new window', fresh.window),
+    cpu('returning', fresh.returning),
     bare('fresh tab', bareTab, fresh.tab),
     bare('new window', bareWindow, fresh.window),
     `  (all the runs loaded ${allLoaded} ms after a reload's first rows, in pages of 2,500, while the table stays usable)`,
