@@ -44,6 +44,7 @@
  * trial lengths; LAYERLAB_BENCH_REPEATS (default 1) repeats of part 1 (the best is kept);
  * LAYERLAB_BENCH_PAIRS (default 7) alternated pairs of part 3.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -222,6 +223,40 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const load = () => loadavg()[0].toFixed(2);
 const ratio = (x: number) => x.toFixed(3);
 
+// The same scalar loop of multiply-adds, about a second of one core's time.
+const CORE_LOOP =
+  '(()=>{const t=process.hrtime.bigint();let x=0;const a=new Float64Array(4096).fill(1.0001);' +
+  'for(let r=0;r<300000;r++)for(let i=0;i<4096;i++)x+=a[i]*a[(i*7)&4095];' +
+  'process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6)+(x>0?"":" "))})()';
+
+/**
+ * How fast each core is now: the loop pinned to each (taskset, Linux), best of 2. A
+ * virtual machine's cores need not be equal (on ours, one ran the loop up to 1.5 times
+ * slower than the other at times: the host's other work), and the slower core caps what
+ * 2 processes can do against one on the faster core. Null where taskset is missing.
+ */
+function coreSpeeds(): number[] | null {
+  try {
+    return [0, 1].map((cpu) =>
+      Math.min(...[0, 1].map(() => Number(execFileSync('taskset', ['-c', String(cpu), process.execPath, '-e', CORE_LOOP], { encoding: 'utf8' })))),
+    );
+  } catch {
+    return null;
+  }
+}
+
+function printCoreSpeeds(when: string): void {
+  const ms = coreSpeeds();
+  if (!ms) return console.log(`  core speeds ${when}: not measured (no taskset)`);
+  const fastest = Math.min(...ms);
+  // Work done by both cores in the time the fastest takes alone, over twice the fastest's.
+  const ceiling = (fastest * ms.reduce((sum, t) => sum + 1 / t, 0)) / ms.length;
+  console.log(
+    `  core speeds ${when}: the same loop pinned to each core ${ms.map((t, i) => `cpu${i} ${t.toFixed(0)} ms`).join(', ')}; ` +
+      `unequal cores cap the efficiency of 2 processes against one on the faster at ${ratio(ceiling)}`,
+  );
+}
+
 async function parallelEfficiency(): Promise<void> {
   const flags = kernelFlags();
   console.log(
@@ -233,7 +268,11 @@ async function parallelEfficiency(): Promise<void> {
   const pool = new TrialPool({ hosts: measuredHosts(meter), size: WORKERS });
   try {
     await sweep(LENGTHS[0], WORKERS, { pool, meter });
-    for (const iterations of LENGTHS) await efficiencyAt(iterations, { pool, meter });
+    for (const iterations of LENGTHS) {
+      printCoreSpeeds(`before ${iterations.toLocaleString('en-US')}-iteration trials`);
+      await efficiencyAt(iterations, { pool, meter });
+      printCoreSpeeds('after them');
+    }
   } finally {
     await pool.close();
   }
