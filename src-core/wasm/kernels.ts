@@ -157,6 +157,15 @@ export function wasmKernels(arena: Arena, name: string): MatrixKernels {
     if (b.precision !== p || c.precision !== p || d.precision !== p) return null;
     return p === 'float32' ? arena.f32 : arena.f64;
   };
+  /** B, or Bᵀ, packed once as the (K, N) right operand of an NN product; null where it does not pay. */
+  const packOnce = (B: Matrix, rows: number, N: number, K: number, pack: 'pack_b_all' | 'pack_bt_all'): Matrix | null => {
+    const x = on(B);
+    if (!x || !arena.exports.packs_b(rows, N, K)) return null;
+    const P = arena.matrix(1, Math.ceil(x.packed_b_size(N, K) / B.data.BYTES_PER_ELEMENT), B.precision);
+    if (!P || P.memory !== memory) return null;
+    x[pack](at(B), at(P), N, K);
+    return P;
+  };
   /** Whether a moving average (if the optimizer keeps one) fits parameter `like`. */
   const fits = (state: Matrix | undefined, like: Matrix) =>
     state === undefined || (state.memory === memory && state.precision === 'float64' && state.size === like.size);
@@ -199,23 +208,11 @@ export function wasmKernels(arena: Arena, name: string): MatrixKernels {
       }
     },
     packB(B, rows) {
-      const x = on(B);
-      if (!x || !arena.exports.packs_b(rows, B.cols, B.rows)) return null;
-      const bytes = x.packed_b_size(B.cols, B.rows);
-      const P = arena.matrix(1, Math.ceil(bytes / B.data.BYTES_PER_ELEMENT), B.precision);
-      if (!P || P.memory !== memory) return null;
-      x.pack_b_all(at(B), at(P), B.cols, B.rows);
-      return P;
+      return packOnce(B, rows, B.cols, B.rows, 'pack_b_all');
     },
     packBT(B, rows) {
       // Bᵀ is (K, N) = (B.cols, B.rows).
-      const x = on(B);
-      if (!x || !arena.exports.packs_b(rows, B.rows, B.cols)) return null;
-      const bytes = x.packed_b_size(B.rows, B.cols);
-      const P = arena.matrix(1, Math.ceil(bytes / B.data.BYTES_PER_ELEMENT), B.precision);
-      if (!P || P.memory !== memory) return null;
-      x.pack_bt_all(at(B), at(P), B.rows, B.cols);
-      return P;
+      return packOnce(B, rows, B.rows, B.cols, 'pack_bt_all');
     },
     broadcastColumn(b, Z) {
       const x = b.rows === Z.rows && b.cols === 1 ? on(b, Z) : null;
