@@ -66,6 +66,16 @@ function writeVersion2Store(): void {
   db.close();
 }
 
+/** A blob column of every run, in hex, read from the store's file by a connection of its own. */
+function hexColumn(column: 'list_numbers' | 'latest_numbers'): string[] {
+  const read = new Database(file, { readonly: true });
+  try {
+    return read.prepare(`SELECT hex(${column}) FROM runs ORDER BY seq`).pluck().all() as string[];
+  } finally {
+    read.close();
+  }
+}
+
 describe('schema migrations', () => {
   it('numbers the migrations 1, 2, … and marks the file as Layerlab’s from the first', () => {
     expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
@@ -198,14 +208,6 @@ describe('schema migrations', () => {
     `);
     db.close();
     const store = RunStore.open(dir);
-    const blobs = () => {
-      const read = new Database(file, { readonly: true });
-      try {
-        return read.prepare('SELECT hex(list_numbers) FROM runs ORDER BY seq').pluck().all() as string[];
-      } finally {
-        read.close();
-      }
-    };
     const NAN = '7FF8000000000000';
     try {
       // The fields many runs share, one row per distinct combination (no config: no hyperparameters).
@@ -217,7 +219,7 @@ describe('schema migrations', () => {
       read.close();
       // seq, shared fields' id, created, started, finished, updated, deleted, learning rate, steps,
       // the four metrics, step: IEEE 754 encodings written out by hand.
-      expect(blobs()).toEqual([
+      expect(hexColumn('list_numbers')).toEqual([
         ['3FF0000000000000', '3FF0000000000000', '408F400000000000', '408F480000000000', '409F400000000000', '409F400000000000', NAN,
           '3F847AE147AE147B', '407F400000000000', NAN, '3FB999999999999A', '3FE8000000000000', '3FE0000000000000', '4000000000000000'].join(''),
         ['4000000000000000', '4000000000000000', '40A3880000000000', NAN, NAN, '40A3880000000000', '40A7700000000000', NAN, NAN, NAN, NAN, NAN, NAN, NAN].join(''),
@@ -251,18 +253,10 @@ describe('schema migrations', () => {
       INSERT INTO latest_metrics (run, key, step, value) VALUES (1, 1, 3, NULL), (1, 2, 3, 9e999), (1, 4, 2, 0.75);
     `);
     db.close();
-    const blobs = () => {
-      const read = new Database(file, { readonly: true });
-      try {
-        return read.prepare('SELECT hex(latest_numbers) FROM runs ORDER BY seq').pluck().all() as string[];
-      } finally {
-        read.close();
-      }
-    };
     const store = RunStore.open(dir);
     try {
       // The number of metrics, then key id, step and value of each by key id: IEEE 754 encodings written out by hand.
-      expect(blobs()).toEqual([
+      expect(hexColumn('latest_numbers')).toEqual([
         ['4008000000000000', '3FF0000000000000', '4008000000000000', '7FF8000000000000', '4000000000000000', '4008000000000000',
           '7FF0000000000000', '4010000000000000', '4000000000000000', '3FE8000000000000'].join(''),
         '0000000000000000',
