@@ -139,8 +139,7 @@ export class TrialPool {
     for (const w of this.workers) {
       if (w.trial || w.gone || w.retiring) continue;
       this.stopIdleTimer(w);
-      w.retiring = true;
-      if (!w.host.send({ type: 'shutdown' })) w.host.kill();
+      this.retire(w);
     }
   }
 
@@ -265,11 +264,16 @@ export class TrialPool {
     worker.idleTimer = setTimeout(() => {
       worker.idleTimer = null;
       if (worker.trial || worker.gone) return;
-      worker.retiring = true;
-      if (!worker.host.send({ type: 'shutdown' })) worker.host.kill();
+      this.retire(worker);
     }, idleMs);
     // An idle process never keeps the driver's process alive.
     worker.idleTimer.unref?.();
+  }
+
+  /** Asks an idle process to end (a kill if it cannot hear); its trials go to other processes. */
+  private retire(worker: Worker): void {
+    worker.retiring = true;
+    if (!worker.host.send({ type: 'shutdown' })) worker.host.kill();
   }
 
   private stopIdleTimer(worker: Worker): void {
