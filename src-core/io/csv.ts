@@ -390,7 +390,7 @@ class CsvReader {
           throw new ImportError(
             `${this.name} line ${line}, ${this.column(feats[k])}: ` +
               (missing ? 'missing value' : `${v} is not a finite number`) +
-              ` (the nonFinite: 'drop' option drops such rows)`,
+              ` (non_finite: 'drop' leaves such rows out)`,
           );
         }
         drop = true;
@@ -404,7 +404,7 @@ class CsvReader {
         throw new ImportError(
           `${this.name} line ${line}, ${this.column(c.label)}: ` +
             (labelText === '' ? 'missing label' : `label ${lv} is not a finite number`) +
-            ` (the nonFinite: 'drop' option drops such rows)`,
+            ` (non_finite: 'drop' leaves such rows out)`,
         );
       }
       drop = true;

@@ -337,7 +337,7 @@ export function toExamplesMatrix(a: NdArray, opts: ExamplesOptions): Matrix {
       }
       throw new ImportError(
         `${what}: example ${bad.example}, feature ${bad.feature}${where} is ${bad.value}; ` +
-          `data must be finite numbers (the nonFinite: 'drop' option drops such examples)`,
+          `data must be finite numbers (non_finite: 'drop' leaves such examples out)`,
       );
     }
   }

@@ -68,9 +68,9 @@ const CASES: [string, string][] = [
   ['csv_empty.csv', 'csv_empty.csv is empty'],
   ['csv_ragged.csv', 'csv_ragged.csv line 17: 3 fields, expected 4'],
   ['csv_not_number.csv', "csv_not_number.csv line 17, column 'x2': 'abc' is not a number"],
-  ['csv_nan.csv', "csv_nan.csv line 3, column 'x2': NaN is not a finite number (the nonFinite: 'drop' option drops such rows)"],
-  ['csv_inf.csv', "csv_inf.csv line 4, column 'x1': -Infinity is not a finite number (the nonFinite: 'drop' option drops such rows)"],
-  ['csv_missing.csv', "csv_missing.csv line 2, column 'x2': missing value (the nonFinite: 'drop' option drops such rows)"],
+  ['csv_nan.csv', "csv_nan.csv line 3, column 'x2': NaN is not a finite number (non_finite: 'drop' leaves such rows out)"],
+  ['csv_inf.csv', "csv_inf.csv line 4, column 'x1': -Infinity is not a finite number (non_finite: 'drop' leaves such rows out)"],
+  ['csv_missing.csv', "csv_missing.csv line 2, column 'x2': missing value (non_finite: 'drop' leaves such rows out)"],
   ['csv_unclosed_quote.csv', 'csv_unclosed_quote.csv line 3: a quoted field is never closed'],
 ];
 
@@ -101,7 +101,7 @@ describe('NaN and Inf in data: rejected by default, dropped with the option', ()
   const base = { examplesAxis: 0 as const, xWhat: 'X (x_nan.npy)', yWhat: 'y (y_ok.npy)' };
   it('rejects, naming example and feature', () => {
     expect(() => toDataset(readNpy(bytes('x_nan.npy')), y, base)).toThrow(
-      "X (x_nan.npy): example 2, feature 1 is NaN; data must be finite numbers (the nonFinite: 'drop' option drops such examples)",
+      "X (x_nan.npy): example 2, feature 1 is NaN; data must be finite numbers (non_finite: 'drop' leaves such examples out)",
     );
     expect(() => toDataset(readNpy(bytes('x_inf.npy')), y, { ...base, xWhat: 'X (x_inf.npy)' })).toThrow(
       'X (x_inf.npy): example 1, feature 0 is Infinity;',

@@ -58,7 +58,7 @@ describe('toExamplesMatrix', () => {
   });
   it('rejects NaN and Infinity naming the first in example order, with the element of N-d arrays', () => {
     expect(() => toExamplesMatrix(f64([3, 2], [0, 1, 2, NaN, 4, Infinity]), { examplesAxis: 0, what: 'X (X.npy)' })).toThrow(
-      "X (X.npy): example 1, feature 1 is NaN; data must be finite numbers (the nonFinite: 'drop' option drops such examples)",
+      "X (X.npy): example 1, feature 1 is NaN; data must be finite numbers (non_finite: 'drop' leaves such examples out)",
     );
     const v = Array.from({ length: 24 }, (_, i) => (i === 17 ? -Infinity : i));
     expect(() => toExamplesMatrix(f64([2, 3, 4], v), { examplesAxis: 0, what: 'X' })).toThrow(
