@@ -51,6 +51,17 @@ describe('the bundled trial process', () => {
     expect(trialProgram({ root })).toEqual(first);
   });
 
+  it('is ASCII only, so that V8 holds it as a one-byte string, though our sources have math in their comments', () => {
+    const program = trialProgram({ root });
+    const text = readFileSync(program.entry, 'utf8');
+    const nonAscii = /[^\x00-\x7f]/;
+    expect(nonAscii.test(text)).toBe(false);
+    // esbuild escapes the code's non-ASCII characters itself; these are the comments' (σ, Σ, ·, −).
+    const withMath = Object.keys(manifest().inputs).filter((f) => f.startsWith(path.join(checkout, 'src-core')) && nonAscii.test(readFileSync(f, 'utf8')));
+    expect(withMath.length).toBeGreaterThan(0);
+    expect(text).toMatch(/\/\/.*\\u\{[0-9a-f]+\}/);
+  });
+
   it("leaves out zod's translations and fromJSONSchema, and keeps its English messages", async () => {
     const program = trialProgram({ root });
     const text = readFileSync(program.entry, 'utf8');
