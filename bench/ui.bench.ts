@@ -43,7 +43,7 @@ function cpuMs(fn: () => void): number {
 const TRACE_CATEGORIES = ['toplevel', 'blink.user_timing', 'devtools.timeline', '__metadata'];
 
 /** Runs fn with Chromium tracing on; returns its result and the trace's events. */
-async function traced<T>(browser: Browser, fn: () => Promise<T>): Promise<{ result: T; events: TraceEvent[] }> {
+export async function traced<T>(browser: Browser, fn: () => Promise<T>): Promise<{ result: T; events: TraceEvent[] }> {
   await browser.startTracing(undefined, { categories: TRACE_CATEGORIES });
   try {
     const result = await fn();
@@ -86,7 +86,7 @@ function config(hidden: number[], iterations: number, logEvery: number) {
   return parsed.config;
 }
 
-async function seed(dir: string): Promise<{ big: string; long: string }> {
+export async function seed(dir: string): Promise<{ big: string; long: string }> {
   const store = RunStore.open(dir);
   try {
     const files = filesRelativeTo(root);
@@ -130,7 +130,7 @@ async function measures(page: Page, name: string): Promise<{ duration: number; d
  * Polls an expression in the page from here: waitForFunction would evaluate it with eval,
  * which the UI's CSP forbids (and bypassing the CSP would change what is measured).
  */
-async function waitFor(page: Page, expression: string, timeoutMs = 120_000): Promise<void> {
+export async function waitFor(page: Page, expression: string, timeoutMs = 120_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await page.evaluate(expression))) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${expression}`);
@@ -210,7 +210,7 @@ export async function run(): Promise<void> {
 
     // 2. Opening the runs view with 10,000 runs: in the app, on a reload, in a fresh tab,
     //    with where the time goes (bench/ui-runs-view.ts).
-    const runsView = await measureRunsView({ page, browser, origin: ui.origin, traced, waitFor });
+    const runsView = await measureRunsView({ page, browser, origin: ui.origin, link: ui.url, traced, waitFor });
 
     // 3. The loss curve of 100,000 points (×2 series), first drawn: the first time this page
     //    opens it (after the idle-time warm-up of Chart.js), then four more times.
