@@ -43,17 +43,23 @@
  * LAYERLAB_BENCH_SWEEP_LONG_ITERATIONS (default 90000; 0 leaves the longer trials out), the
  * trial lengths; LAYERLAB_BENCH_REPEATS (default 1) repeats of part 1 (the best is kept);
  * LAYERLAB_BENCH_PAIRS (default 7) alternated pairs of part 3.
+ *
+ * LAYERLAB_BENCH_SWEEP_TIMELINE=1 prints, instead of all that, the timeline of one cold
+ * sweep with 1 and with 2 trial processes (16 trials of LAYERLAB_BENCH_SWEEP_ITERATIONS),
+ * after the same trials in process, and accounts for the time each takes beyond the in-process
+ * loop's (÷ 2 for 2 processes): see sweepTimeline().
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
+import { performance as perfHooks } from 'node:perf_hooks';
 import path from 'node:path';
 import { parseRunConfig, type RunConfig } from '../src-core/config';
 import { activeKernels } from '../src-core/wasm/engine';
 import { filesRelativeTo } from '../src-main/data/files';
 import { type RunRecorder, trainRun } from '../src-main/runner/train-run';
 import { RunStore } from '../src-main/store';
-import { SweepRun, createSweep, progressEveryAt } from '../src-main/sweep/driver';
+import { DEFAULT_HISTORY_FLUSH_MS, SweepRun, createSweep, progressEveryAt } from '../src-main/sweep/driver';
 import { forkHosts } from '../src-main/sweep/fork-host';
 import type { RunRequest } from '../src-main/sweep/messages';
 import { TSX_PROGRAM, trialProgram } from '../src-main/sweep/trial-bundle';
@@ -510,7 +516,212 @@ async function startupCost(): Promise<void> {
 }
 
 export async function run(): Promise<void> {
+  if (process.env.LAYERLAB_BENCH_SWEEP_TIMELINE === '1') return sweepTimeline(LENGTHS[0]);
   await parallelEfficiency();
   await startupCost();
   await streamingSlowdown();
+}
+
+/**
+ * The trial process of a timeline: the trial process itself (LAYERLAB_TIMELINE_ENTRY),
+ * with every message it sends and every trial it is given noted with the time
+ * (performance.timeOrigin + now: the same clock as the driver's, to the ms) and its main
+ * thread's and other threads' CPU (/proc schedstat), written to LAYERLAB_TIMELINE_DIR/PID.json
+ * when it exits. Progress messages are left out (20 a second, nothing to place).
+ */
+const TIMELINE_WRAPPER = `
+const fs = require('node:fs');
+const now = () => performance.timeOrigin + performance.now();
+function cpu() {
+  let main = 0, other = 0;
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    let ns = 0;
+    try { ns = Number(fs.readFileSync('/proc/self/task/' + tid + '/schedstat', 'utf8').split(' ')[0]); } catch {}
+    if (Number(tid) === process.pid) main += ns; else other += ns;
+  }
+  return [main / 1e6, other / 1e6];
+}
+const log = [['start', performance.timeOrigin, 0, 0], ['code', now(), ...cpu()]];
+const send = process.send.bind(process);
+process.send = (m, ...rest) => {
+  if (m.type !== 'progress') log.push([m.type, now(), ...cpu()]);
+  return send(m, ...rest);
+};
+process.on('message', (m) => { if (m && m.type === 'run') log.push(['run', now(), ...cpu()]); });
+process.on('exit', () => {
+  log.push(['exit', now(), ...cpu()]);
+  fs.writeFileSync(process.env.LAYERLAB_TIMELINE_DIR + '/' + process.pid + '.json', JSON.stringify(log));
+});
+require(process.env.LAYERLAB_TIMELINE_ENTRY);
+`;
+
+/** One entry of a trial process's log: what, when (epoch ms), its main thread's and other threads' CPU (ms). */
+type ProcessEvent = [kind: string, at: number, main: number, other: number];
+
+interface ProcessTimeline {
+  pid: number;
+  /** When the driver called fork, and how long that call held the driver (ms). */
+  forkedAt: number;
+  forkMs: number;
+  /** When the driver heard the process had ended. */
+  endSeenAt: number;
+  log: ProcessEvent[];
+}
+
+/** One sweep on processes that log their timeline; the driver's CPU and message handling measured too. */
+async function timedSweep(iterations: number, concurrency: number) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'layerlab-bench-timeline-'));
+  const wrapper = path.join(dir, 'trial-timeline.cjs');
+  writeFileSync(wrapper, TIMELINE_WRAPPER);
+  const program = trialProgram();
+  const fork = forkHosts({
+    entry: wrapper,
+    execArgv: program.execArgv,
+    nodeFlags: kernelFlags(),
+    env: { ...process.env, LAYERLAB_TIMELINE_DIR: dir, LAYERLAB_TIMELINE_ENTRY: program.entry },
+  });
+  // The clock the trial processes log with (TIMELINE_WRAPPER).
+  const epoch = () => perfHooks.timeOrigin + perfHooks.now();
+  const processes: ProcessTimeline[] = [];
+  let handlerCpu = 0;
+  let messages = 0;
+  const hosts: TrialHostFactory = (events) => {
+    const entry: ProcessTimeline = { pid: 0, forkedAt: epoch(), forkMs: 0, endSeenAt: NaN, log: [] };
+    const host = fork({
+      message: (value) => {
+        const cpu = ownCpu();
+        events.message(value);
+        handlerCpu += ownCpu() - cpu;
+        messages++;
+      },
+      exit: (exit) => {
+        entry.endSeenAt = epoch();
+        events.exit(exit);
+      },
+    });
+    entry.forkMs = epoch() - entry.forkedAt;
+    entry.pid = host.pid ?? 0;
+    processes.push(entry);
+    return host;
+  };
+  const store = RunStore.open(path.join(dir, 'store'));
+  // The driver's two largest store writes, timed: the buffered history (every
+  // DEFAULT_HISTORY_FLUSH_MS), and each trial's weights (a file, fsynced).
+  const writes = { history: { cpu: 0, wall: 0 }, weights: { cpu: 0, wall: 0 } };
+  const timed = <A extends unknown[], R>(what: { cpu: number; wall: number }, f: (...args: A) => R) => (...args: A): R => {
+    const cpu = ownCpu();
+    const wall = performance.now();
+    try {
+      return f(...args);
+    } finally {
+      what.cpu += ownCpu() - cpu;
+      what.wall += performance.now() - wall;
+    }
+  };
+  store.appendMetricsMany = timed(writes.history, store.appendMetricsMany.bind(store));
+  store.saveWeights = timed(writes.weights, store.saveWeights.bind(store));
+  try {
+    const start = epoch();
+    const cpu = ownCpu();
+    const loaded = loadSweepSpec(specOf(iterations), dir);
+    const outcome = await new SweepRun({ store, sweepId: createSweep(store, loaded.stored, loaded.plan), hosts, concurrency }).run();
+    const end = epoch();
+    const driverCpu = ownCpu() - cpu;
+    if (outcome.trials.some((t) => t.status !== 'completed')) throw new Error(`a bench trial did not complete: ${outcome.trials.map((t) => t.reason).join('; ')}`);
+    for (const p of processes) p.log = JSON.parse(readFileSync(path.join(dir, `${p.pid}.json`), 'utf8')) as ProcessEvent[];
+    return { start, end, driverCpu, handlerCpu, messages, processes, writes };
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Where one cold sweep's time goes, for 1 and 2 trial processes, against the same 16 trials
+ * one after another in this process (its mean trial: the ideal per trial). For each
+ * process: when it was forked (and how long fork held the driver), when our code began to
+ * run, its first message, and each trial from 'started' to 'finished' as the process sent
+ * them, with the CPU of its main thread and of its other threads (V8's compiler and GC);
+ * the gaps between its trials (from one trial's 'finished' to the next's 'started':
+ * the driver's round trip, and the process reading the next trial), and the tail (from its
+ * last trial's end to the sweep's). For every process,
+ *   sweep wall = its start + its trials + its gaps + its tail,
+ * so, averaged over the processes, the sweep's wall time beyond the ideal (in-process time ÷
+ * processes) splits exactly into: start-up, first trials over the in-process mean, later
+ * trials over it, gaps and tail.
+ */
+async function sweepTimeline(iterations: number): Promise<void> {
+  const loaded = loadSweepSpec(specOf(iterations), process.cwd());
+  const configs = loaded.plan.trials.map((t) => t.config);
+  await timedSweep(2_000, WORKERS); // warms this process's driver code, and builds the trial bundle if needed
+  const loop = async () => {
+    const times: number[] = [];
+    for (const config of configs) {
+      const start = performance.now();
+      await trainRun({ store: nothing, runId: 'bench', config, files: filesRelativeTo('.') });
+      times.push(performance.now() - start);
+    }
+    return times;
+  };
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const inProcess = await loop();
+  const sweeps = [await timedSweep(iterations, 1), await timedSweep(iterations, WORKERS)];
+  // Run again after the sweeps, the faster kept: load from elsewhere only ever adds time.
+  const again = await loop();
+  if (sum(again) < sum(inProcess)) inProcess.splice(0, inProcess.length, ...again);
+  const mean = sum(inProcess) / inProcess.length;
+  const ms = (x: number) => x.toFixed(0);
+  console.log(
+    `\nsweep timeline: ${TRIALS} trials of ${iterations.toLocaleString('en-US')} iterations, cold (a pool per sweep); load average ${load()} on 2 cores; times in ms from the sweep's start`,
+  );
+  console.log(`  in this process, one after another (the faster of a run before the sweeps and one after): ${ms(sum(inProcess))} ms, a trial ${inProcess.map(ms).join(' ')} (mean ${ms(mean)})`);
+  for (const t of sweeps) {
+    const workers = t.processes.length;
+    const wall = t.end - t.start;
+    const ideal = (mean * TRIALS) / workers;
+    console.log(`\n  sweep with ${workers} trial process${workers > 1 ? 'es' : ''}: ${ms(wall)} ms, the in-process loop ÷ ${workers} ${ms(ideal)} ms: ${ms(wall - ideal)} ms beyond it`);
+    const parts = { start: 0, first: 0, later: 0, gaps: 0, tail: 0 };
+    for (const p of t.processes) {
+      const at = (e: ProcessEvent) => e[1] - t.start;
+      const code = p.log.find((e) => e[0] === 'code')!;
+      const ready = p.log.find((e) => e[0] === 'ready')!;
+      const trials: { started: ProcessEvent; finished: ProcessEvent }[] = [];
+      let started: ProcessEvent | null = null;
+      for (const e of p.log) {
+        if (e[0] === 'started') started = e;
+        if (e[0] === 'finished' && started) trials.push({ started, finished: e });
+      }
+      const gaps = trials.slice(1).map((x, i) => x.started[1] - trials[i].finished[1]);
+      const last = trials[trials.length - 1].finished;
+      const exit = p.log.find((e) => e[0] === 'exit');
+      console.log(
+        `    process ${p.pid}: forked at ${ms(p.forkedAt - t.start)} (fork held the driver ${p.forkMs.toFixed(1)} ms), node ran our code at ${ms(at(code))} ` +
+          `(CPU ${ms(code[2] + code[3])}), ready at ${ms(at(ready))} (CPU ${ms(ready[2] + ready[3])}), first trial started at ${ms(at(trials[0].started))}`,
+      );
+      console.log(
+        `      trials (wall: main thread + other threads' CPU): ` +
+          trials.map((x) => `${ms(x.finished[1] - x.started[1])}: ${ms(x.finished[2] - x.started[2])}+${ms(x.finished[3] - x.started[3])}`).join(', '),
+      );
+      console.log(
+        `      waiting between trials ${ms(gaps.reduce((a, b) => a + b, 0))} ms in all (longest ${gaps.length ? gaps.reduce((a, b) => Math.max(a, b)).toFixed(1) : '-'}); ` +
+          `last trial finished at ${ms(at(last))}, exited at ${exit ? ms(at(exit)) : '?'}, the driver saw it end at ${ms(p.endSeenAt - t.start)}`,
+      );
+      parts.start += trials[0].started[1] - t.start;
+      parts.first += trials[0].finished[1] - trials[0].started[1] - mean;
+      for (const x of trials.slice(1)) parts.later += x.finished[1] - x.started[1] - mean;
+      parts.gaps += gaps.reduce((a, b) => a + b, 0);
+      parts.tail += t.end - last[1];
+    }
+    const n = t.processes.length;
+    console.log(
+      `    beyond the ideal, per process on average: start-up to the first trial ${ms(parts.start / n)}, first trial over the in-process mean ${ms(parts.first / n)}, ` +
+        `later trials over it ${ms(parts.later / n)}, gaps ${ms(parts.gaps / n)}, tail to the sweep's end ${ms(parts.tail / n)}: together ${ms((parts.start + parts.first + parts.later + parts.gaps + parts.tail) / n)} ms`,
+    );
+    const w = t.writes;
+    console.log(
+      `    driver: ${ms(t.driverCpu * 1000)} ms of CPU: the history, written every ${DEFAULT_HISTORY_FLUSH_MS} ms, ${ms(w.history.cpu * 1000)} ms (${ms(w.history.wall)} ms wall); ` +
+        `handling ${t.messages} messages ${ms(t.handlerCpu * 1000)} ms, of which writing weights ${ms(w.weights.cpu * 1000)} ms (${ms(w.weights.wall)} ms wall with their fsyncs, ` +
+        `while no message is handled); the rest (Node's IPC, the forks, setting up and closing) ${ms((t.driverCpu - w.history.cpu - t.handlerCpu) * 1000)} ms`,
+    );
+  }
 }
