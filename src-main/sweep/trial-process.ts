@@ -4,6 +4,8 @@
  * `process.parentPort` in a utility process, else Node's IPC channel (`process.send`),
  * and exits when the parent goes away.
  */
+// First, before any module builds a zod schema (see trial-setup.ts).
+import './trial-setup';
 import { type TrialChannel, serveTrials } from './trial-service';
 
 /** Electron's MessagePortMain, as far as used here. */

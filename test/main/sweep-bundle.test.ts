@@ -119,6 +119,32 @@ describe('the bundled trial process', () => {
     }
   });
 
+  it("checks a trial's request and config without compiling code: zod is jitless before its first schema is built", async () => {
+    const program = trialProgram({ root });
+    // The bundle, inside a wrapper that counts the functions made with `new Function` (which
+    // zod uses for its compiled fast paths, and to probe whether it may) until the process exits.
+    const counted = path.join(root, 'functions-made.txt');
+    const wrapper = path.join(root, 'count-functions.cjs');
+    writeFileSync(
+      wrapper,
+      `let made = 0;
+globalThis.Function = new Proxy(Function, { construct: (target, args) => (made++, Reflect.construct(target, args)) });
+process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(counted)}, String(made)));
+require(${JSON.stringify(program.entry)});
+`,
+    );
+    const pool = new TrialPool({ hosts: forkHosts({ entry: wrapper, execArgv: [] }), size: 1 });
+    try {
+      const parsed = parseRunConfig(smallBase(300, 100));
+      if (!parsed.ok) throw new Error('bad config');
+      expect(await runTrial(pool, 'first', parsed.config)).toBe('completed 0,100,200,299');
+      expect(await runTrial(pool, 'second', parsed.config)).toBe('completed 0,100,200,299');
+    } finally {
+      await pool.close();
+    }
+    expect(readFileSync(counted, 'utf8')).toBe('0');
+  });
+
   it('falls back to tsx where it cannot be built, or when told to', () => {
     process.env.LAYERLAB_TRIAL_BUNDLE = '0';
     expect(trialProgram({ root })).toEqual(TSX_PROGRAM);
