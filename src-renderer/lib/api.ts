@@ -9,6 +9,7 @@ import type { ApiEvent, MethodName, Params, Result, Transport } from '../../src-
 import { connection } from '../state/connection.svelte';
 import { EventsMessage, LIGHT_RESULTS, Response } from './messages';
 import { describeIssue } from './shape';
+import { PRELOAD_ELEMENT } from '../../src-api/run-columns';
 import { WebSocketTransport, bridge, ipcTransport } from './transport';
 
 /** A failed call: the server's error code and message (and a config's issues), or 'malformed'. */
@@ -80,7 +81,21 @@ function makeClient(): RendererClient {
     return new RendererClient(ipcTransport(b), (reason) => console.warn(reason));
   }
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const transport = new WebSocketTransport(`${scheme}://${location.host}/api`, (state) => (connection.state = state));
+  // With the runs view's first page in the HTML (lib/preload.ts) nothing needs the socket
+  // before the first rows are drawn: it is opened once that frame is (or after 1 s, for a
+  // tab opened in the background, which draws no frames), keeping its setup out of the
+  // first paint's task.
+  const firstRunsInPage = document.getElementById(PRELOAD_ELEMENT) !== null;
+  const afterFirstFrame = (connect: () => void) => {
+    let done = false;
+    const once = () => {
+      if (!done) connect();
+      done = true;
+    };
+    requestAnimationFrame(() => setTimeout(once, 0));
+    setTimeout(once, 1000);
+  };
+  const transport = new WebSocketTransport(`${scheme}://${location.host}/api`, (state) => (connection.state = state), firstRunsInPage ? afterFirstFrame : undefined);
   return new RendererClient(transport, (reason) => console.warn(reason));
 }
 

@@ -41,11 +41,16 @@ export class WebSocketTransport implements Transport {
   private readonly queue: string[] = [];
   private retry = 0;
 
+  /**
+   * `connectWhen` is handed the first connect, to call now (the default) or later; requests
+   * made before the socket opens wait in the queue.
+   */
   constructor(
     private readonly url: string,
     private readonly onState: (state: 'open' | 'closed') => void = () => {},
+    connectWhen: (connect: () => void) => void = (connect) => connect(),
   ) {
-    this.connect();
+    connectWhen(() => this.connect());
   }
 
   private connect(): void {
