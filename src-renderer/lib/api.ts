@@ -82,9 +82,9 @@ function makeClient(): RendererClient {
   }
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   // With the runs view's first page in the HTML (lib/preload.ts) nothing needs the socket
-  // before the first rows are drawn: it is opened once that frame is (or after 1 s, for a
-  // tab opened in the background, which draws no frames), keeping its setup out of the
-  // first paint's task.
+  // before the first rows are drawn: it is opened at the start of the frame after theirs
+  // (or after 1 s, for a tab opened in the background, which draws no frames), so that
+  // its setup and the next pages of runs do not compete with the first paint.
   const firstRunsInPage = document.getElementById(PRELOAD_ELEMENT) !== null;
   const afterFirstFrame = (connect: () => void) => {
     let done = false;
@@ -92,7 +92,7 @@ function makeClient(): RendererClient {
       if (!done) connect();
       done = true;
     };
-    requestAnimationFrame(() => setTimeout(once, 0));
+    requestAnimationFrame(() => requestAnimationFrame(once));
     setTimeout(once, 1000);
   };
   const transport = new WebSocketTransport(`${scheme}://${location.host}/api`, (state) => (connection.state = state), firstRunsInPage ? afterFirstFrame : undefined);
