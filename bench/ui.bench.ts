@@ -9,8 +9,9 @@
  * - frames and long tasks (> 50 ms) while a 2-worker sweep streams (none), with the CPU
  *   time of the longest main-thread task from Chromium's trace;
  * - the first draw of a loss curve of 100,000 points (< 100 ms);
- * - opening the runs view of a store with 10,000 runs (< 500 ms): in the app, on a reload
- *   and in a fresh tab, with where the time goes (bench/ui-runs-view.ts).
+ * - opening the runs view of a store with 10,000 runs (< 500 ms): in the app, on a reload,
+ *   in a fresh tab and as the printed link opened from another app, with where the time
+ *   goes (bench/ui-runs-view.ts).
  * The machine this runs on is often shared: wall-clock figures move with its load, CPU
  * times (process.cpuUsage, the trace's per-task thread time) much less.
  */
