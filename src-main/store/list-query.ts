@@ -16,7 +16,8 @@ import {
   type RunSortField,
   type RunSummary,
 } from './types';
-import { LIST_NUMBERS, TABLE_METRICS } from './schema';
+import { TABLE_METRICS } from './latest-sql';
+import { LIST_NUMBERS } from './schema';
 import { invalid } from './validate';
 
 export const SUMMARY_COLUMNS = `r.id, r.name, r.status, r.sweep_id, r.created_at, r.started_at, r.finished_at,

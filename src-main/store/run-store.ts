@@ -44,7 +44,9 @@ import {
 } from './list-query';
 import { StoreLock } from './lock';
 import { currentOwner, isOwnerAlive, type Owner } from './owner';
-import { migrate, SCHEMA_VERSION, schemaVersion, TABLE_METRIC_COLUMNS_SQL, TABLE_METRICS_SQL } from './schema';
+import { finalEvaluationOf, FinalMetricsWriter } from './final-metrics';
+import { REFRESH_LATEST_SQL } from './latest-sql';
+import { migrate, SCHEMA_VERSION, schemaVersion } from './schema';
 import { canTransition, isFinal, isRunStatus, nextStatuses, type FinalStatus, type RunStatus, type SweepStatus } from './status';
 import type {
   LatestMetric,
@@ -97,6 +99,7 @@ export class RunStore {
   private readonly hooks: NonNullable<OpenOptions['testHooks']>;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly keyIds = new Map<string, number>();
+  private finalMetrics: FinalMetricsWriter | undefined;
 
   private constructor(dir: string, db: Database.Database, lock: StoreLock | null, options: OpenOptions) {
     this.dir = dir;
@@ -296,19 +299,13 @@ export class RunStore {
     for (const [key, p] of latest) upsert.run(run.seq, key, p.step, p.value);
     // The same latest values on the run row, which is all a listing reads: all of them as
     // JSON, and the standard ones again as the runs table shows them.
-    this.sql(
-      `UPDATE runs SET updated_at = ?, latest = (
-         SELECT json_group_object(k.key, json_object('value', m.value, 'step', m.step))
-         FROM latest_metrics m JOIN metric_keys k ON k.id = m.key WHERE m.run = runs.seq),
-       ${TABLE_METRICS_SQL},
-       ${TABLE_METRIC_COLUMNS_SQL}
-       WHERE seq = ?`,
-    ).run(Date.now(), run.seq);
+    this.sql(`UPDATE runs SET updated_at = ?, ${REFRESH_LATEST_SQL} WHERE seq = ?`).run(Date.now(), run.seq);
   }
 
   /**
    * Ends a run: running (or queued) → a final status. `error` says why it failed;
-   * `summary` is JSON text with the result (final figures, timings).
+   * `summary` is JSON text with the result (final figures, timings). Its final evaluation
+   * (`final`, at step `steps`) becomes the run's latest metrics: see final-metrics.ts.
    */
   finishRun(id: string, status: FinalStatus, details: { error?: string; summary?: string } = {}): void {
     if (!isRunStatus(status) || !isFinal(status)) throw invalid(`'${status}' is not a final run status`);
@@ -321,6 +318,8 @@ export class RunStore {
         `UPDATE runs SET status = ?, finished_at = ?, updated_at = ?, error = ?, summary = coalesce(?, summary)
          WHERE seq = ?`,
       ).run(status, now, now, details.error ?? null, summary, run.seq);
+      const final = finalEvaluationOf(summary);
+      if (final) (this.finalMetrics ??= new FinalMetricsWriter(this.database)).write(run.seq, final);
     });
   }
 

@@ -14,6 +14,8 @@
  */
 import type Database from 'better-sqlite3';
 import { HP_COLUMNS, hyperparamColumns, hyperparams } from './hyperparams';
+import { FinalMetricsWriter, finalEvaluationOf } from './final-metrics';
+import { TABLE_METRICS, TABLE_METRICS_SQL } from './latest-sql';
 import { RUN_STATUSES, SWEEP_STATUSES } from './status';
 
 /** Marks a SQLite file as a Layerlab store ('LLab'); read from the file header before opening. */
@@ -27,6 +29,8 @@ export interface Migration {
 }
 
 const quoted = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
+
+const EMPTY_TABLE_METRICS = `{${TABLE_METRICS.map((k) => `"${k}":null`).join(',')},"step":null}`;
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -280,6 +284,22 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     },
   },
+  {
+    version: 9,
+    description: "finished runs' final evaluation as their latest metrics",
+    up(db) {
+      // Listings showed a run's last logged metrics, taken before its last update (and under
+      // dropout, or before the best weights were restored); what the saved model scores is
+      // the final evaluation in the run's summary. Finishing a run now writes it over the
+      // latest metrics (final-metrics.ts); this does the same for the runs already finished.
+      const writer = new FinalMetricsWriter(db);
+      const finished = db.prepare(`SELECT seq, summary FROM runs WHERE summary ->> '$.final' IS NOT NULL`).raw().all() as [number, string][];
+      for (const [seq, summary] of finished) {
+        const final = finalEvaluationOf(summary);
+        if (final) writer.write(seq, final);
+      }
+    },
+  },
 ];
 
 /**
@@ -344,38 +364,6 @@ export function float64Blob(values: readonly string[]): string {
   const rows = values.map((x, i) => (i === 0 ? `SELECT 0 AS i, ${x} AS v` : `SELECT ${i}, ${x}`)).join(' UNION ALL ');
   return `(SELECT unhex(group_concat(printf('%016X', ${float64Bits('v')}), '' ORDER BY i)) FROM (${rows}))`;
 }
-
-/** The standard metrics whose latest values a run row keeps in `table_metrics`. */
-export const TABLE_METRICS = ['train_cost', 'test_cost', 'train_accuracy', 'test_accuracy'] as const;
-
-const EMPTY_TABLE_METRICS = `{${TABLE_METRICS.map((k) => `"${k}":null`).join(',')},"step":null}`;
-
-/** A metric value as the table shows it: NULL unless finite (NaN is NULL already; ±Infinity is not). */
-const finiteValue = 'CASE WHEN m.value BETWEEN -1.7976931348623157e308 AND 1.7976931348623157e308 THEN m.value END';
-
-/**
- * The SQL assignment (inside an UPDATE of runs) that sets `table_metrics` from
- * latest_metrics: `{"train_cost": v, "test_cost": v, "train_accuracy": v,
- * "test_accuracy": v, "step": s}`, each value the latest one if finite, else null, and
- * `step` that of train_cost's. SQLite writes REALs with 17 significant digits, so the
- * values read back exactly.
- */
-export const TABLE_METRICS_SQL = `table_metrics = (
-  SELECT json_object(${TABLE_METRICS.map((k) => `'${k}', max(CASE WHEN k.key = '${k}' THEN ${finiteValue} END)`).join(', ')},
-    'step', max(CASE WHEN k.key = 'train_cost' THEN m.step END))
-  FROM latest_metrics m JOIN metric_keys k ON k.id = m.key
-  WHERE m.run = runs.seq AND k.key IN (${TABLE_METRICS.map((k) => `'${k}'`).join(', ')}))`;
-
-/**
- * The SQL assignments (inside an UPDATE of runs, beside TABLE_METRICS_SQL) that set the
- * same values as plain columns (tm_*, schema 4), which the columnar listing reads.
- */
-export const TABLE_METRIC_COLUMNS_SQL = [...TABLE_METRICS.map((k) => [`tm_${k}`, k, finiteValue] as const), ['tm_step', 'train_cost', 'm.step'] as const]
-  .map(
-    ([column, key, value]) =>
-      `${column} = (SELECT ${value} FROM latest_metrics m JOIN metric_keys k ON k.id = m.key WHERE m.run = runs.seq AND k.key = '${key}')`,
-  )
-  .join(',\n  ');
 
 /** The schema version this Layerlab writes. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
