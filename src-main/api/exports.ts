@@ -25,34 +25,75 @@ function storedModel(store: RunStore, id: string): LoadedModel {
 
 const text = (s: string) => new TextEncoder().encode(s);
 
+/** Largest float32 magnitude: ONNX files hold float32 weights, and larger ones become ±Infinity. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * Refuses to export weights the file could not hold: a non-finite value in any format, or
+ * (float32 formats) one beyond float32's range, which ONNX runtimes read as ±Infinity and
+ * answer with NaN for every input. A diverged run keeps its last finite weights, which can
+ * still be around 1e150. Names the first such weight, "W1[0, 1]".
+ */
+export function checkWeights(model: LoadedModel, id: string, format: string, float32: boolean): void {
+  const { W, b } = model.network;
+  const params = W.flatMap((w, l) => [
+    { name: `W${l + 1}`, m: w },
+    { name: `b${l + 1}`, m: b[l] },
+  ]);
+  for (const { name, m } of params) {
+    const data = m.data;
+    for (let k = 0; k < data.length; k++) {
+      const v = data[k];
+      if (Number.isFinite(v) && (!float32 || Math.abs(v) <= FLOAT32_MAX)) continue;
+      const at = `${name}[${Math.floor(k / m.cols)}, ${k % m.cols}]`;
+      const what = Number.isFinite(v) ? `${v.toExponential(3)}, beyond float32's range (${format} holds float32 weights)` : String(v);
+      throw new ExportError(
+        `run ${id} cannot be exported as ${format}: its weight ${at} is ${what}` +
+          (float32 ? '; the JSON, npz and safetensors exports keep float64' : ''),
+      );
+    }
+  }
+}
+
+/** A run whose model a format cannot hold (the API answers it as a conflict). */
+export class ExportError extends Error {
+  override name = 'ExportError';
+}
+
+function checked(store: RunStore, id: string, format: string, float32 = false): LoadedModel {
+  const model = storedModel(store, id);
+  checkWeights(model, id, format, float32 || model.network.precision === 'float32');
+  return model;
+}
+
 export const EXPORTERS: Record<ExportFormat, Exporter> = {
   json: {
     label: 'Layerlab model (JSON)',
     extension: 'json',
     mime: 'application/json',
     needsWeights: true,
-    make: (store, id) => text(exportJson(storedModel(store, id))),
+    make: (store, id) => text(exportJson(checked(store, id, 'JSON'))),
   },
   npz: {
     label: 'NumPy arrays (.npz)',
     extension: 'npz',
     mime: 'application/octet-stream',
     needsWeights: true,
-    make: (store, id) => exportNpz(storedModel(store, id)),
+    make: (store, id) => exportNpz(checked(store, id, 'npz')),
   },
   safetensors: {
     label: 'safetensors',
     extension: 'safetensors',
     mime: 'application/octet-stream',
     needsWeights: true,
-    make: (store, id) => exportSafetensors(storedModel(store, id)),
+    make: (store, id) => exportSafetensors(checked(store, id, 'safetensors')),
   },
   onnx: {
     label: 'ONNX (opset 13)',
     extension: 'onnx',
     mime: 'application/octet-stream',
     needsWeights: true,
-    make: (store, id, version) => exportOnnx(storedModel(store, id), { producerVersion: version }),
+    make: (store, id, version) => exportOnnx(checked(store, id, 'ONNX', true), { producerVersion: version }),
   },
   csv: {
     label: 'Metrics (CSV)',

@@ -23,7 +23,7 @@ import { DEFAULT_GRID, boundsOf, evaluatePoints, pointSet } from './boundary';
 import { BoundaryPool } from './boundary-pool';
 import { checkpointMatrices, loadCheckpoints } from './checkpoints';
 import { type EventSink, EventHub, type Subscriber } from './events';
-import { EXPORTERS, exportFileName } from './exports';
+import { EXPORTERS, ExportError, exportFileName } from './exports';
 import { toRow } from './rows';
 import type { RawJson } from './raw-json';
 import { listRunColumns, listRuns } from './runs-list';
@@ -464,6 +464,7 @@ function inputCount(config: Record<string, any>): number | null {
 
 function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof ExportError) return new ApiError('conflict', error.message);
   if (error instanceof StoreError) {
     if (error.code === 'not-found') return new ApiError('not-found', error.message);
     if (error.code === 'invalid-argument') return new ApiError('invalid', error.message);

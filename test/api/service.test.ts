@@ -277,3 +277,29 @@ describe('sweeps', () => {
     expect(paths).toContain('model.hiden');
   });
 });
+
+describe('exports of a diverged run', () => {
+  // gd with α 1000 and L2 1e6 multiplies the weights by about −3·10⁶ per iteration: the
+  // cost overflows within 30 iterations and the run keeps its last finite weights, ~1e149.
+  const diverging = () => {
+    const config = planarConfig({ name: 'diverges' });
+    return { ...config, train: { ...config.train, learning_rate: 1000, l2: 1e6, log_every: 1 } };
+  };
+
+  it('refuses ONNX, whose float32 weights would be Infinity, naming the weight', async () => {
+    const id = await trained(diverging());
+    const detail = await f.client.call('runs.get', { id });
+    expect(detail.status).toBe('diverged');
+    const json = JSON.parse(new TextDecoder().decode(base64ToBytes((await f.client.call('runs.export', { id, format: 'json' })).data)));
+    const largest = Math.max(...(json.weights.W1 as number[][]).flat().map(Math.abs));
+    expect(largest).toBeGreaterThan(3.5e38);
+    const error = await f.client.call('runs.export', { id, format: 'onnx' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).code).toBe('conflict');
+    expect((error as ApiError).message).toMatch(new RegExp(`^run ${id} cannot be exported as ONNX: its weight W\\d\\[\\d+, \\d+\\] is -?\\d\\.\\d{3}e\\+\\d+, beyond float32's range`));
+    // The float64 formats hold them.
+    for (const format of ['npz', 'safetensors'] as const) {
+      expect(base64ToBytes((await f.client.call('runs.export', { id, format })).data).length).toBeGreaterThan(100);
+    }
+  });
+});
