@@ -46,15 +46,47 @@ export function saveImport(storeDir: string, name: string, bytes: Uint8Array): s
   return file;
 }
 
-function head(file: string, bytes: number): string {
+/** Bytes of a CSV read to show its columns and first rows. */
+const CSV_HEAD_BYTES = 256 * 1024;
+
+function head(file: string, bytes: number): Uint8Array {
   const fd = openSync(file, 'r');
   try {
     const buffer = Buffer.alloc(bytes);
     const n = readSync(fd, buffer, 0, bytes, 0);
-    return buffer.subarray(0, n).toString('utf8');
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, n);
   } finally {
     closeSync(fd);
   }
+}
+
+/** The line (1-based) of `text` that position `at` is on. */
+function lineAt(text: string, at: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < at; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+/**
+ * A CSV's first bytes as text, or an error naming what makes it no CSV: nothing in it, a
+ * NUL byte (a binary file named .csv), or bytes that are not UTF-8 (the reader would turn
+ * them into U+FFFD, so column names and numbers would come out mangled).
+ */
+function csvText(name: string, bytes: Uint8Array, size: number): string {
+  if (size === 0) throw new Error(`${name} is empty (0 bytes): a CSV needs a header row or data rows`);
+  // Streaming, so that a character cut at the end of the head is not an error.
+  const loose = new TextDecoder('utf-8').decode(bytes, { stream: true });
+  const nul = loose.indexOf('\0');
+  if (nul !== -1) {
+    throw new Error(`${name} is not a text file: line ${lineAt(loose, nul)} holds a NUL byte; Layerlab reads CSV files as UTF-8 text with one example per line`);
+  }
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: true });
+  } catch {
+    const bad = loose.indexOf('\uFFFD');
+    throw new Error(`${name} line ${lineAt(loose, bad)} is not UTF-8 text: save the file as UTF-8 (in a spreadsheet, "CSV UTF-8")`);
+  }
+  return loose.replace(/^\uFEFF/, '');
 }
 
 /** What a data file holds: a CSV's columns, or the arrays of an array file. */
@@ -63,13 +95,27 @@ export async function inspectFile(file: string): Promise<FileInfo> {
   const ext = extname(file).toLowerCase();
   const size = statSync(file).size;
   if (ext === '.csv') {
-    const text = head(file, 256 * 1024).replace(/^\uFEFF/, '');
+    const text = csvText(name, head(file, CSV_HEAD_BYTES), size);
+    const whole = size <= CSV_HEAD_BYTES;
     const lines = text.split(/\r?\n/).slice(0, 6).join('\n');
-    const parsed = Papa.parse<string[]>(lines, { preview: 6, skipEmptyLines: true });
-    const rows = parsed.data;
+    const parsed = Papa.parse<string[]>(lines, { preview: 6 });
+    // Each row with its line, empty lines left out.
+    const kept = parsed.data.map((r, i) => ({ r, line: i + 1 })).filter(({ r }) => !(r.length === 1 && r[0].trim() === ''));
+    const rows = kept.map((k) => k.r);
     const first = rows[0] ?? [];
     const numeric = (s: string) => s.trim() !== '' && Number.isFinite(Number(s));
     const header = first.length > 0 && !first.every(numeric);
+    if (rows.length === 0) throw new Error(`${name} has no rows: only empty lines`);
+    if (header && rows.length === 1 && whole && text.split(/\r?\n/).slice(kept[0].line).every((l) => l.trim() === '')) {
+      throw new Error(`${name} has a header but no data rows`);
+    }
+    // A quote left open runs to the end of the file: only certain when the whole file was read.
+    const quote = parsed.errors.find((e) => e.code === 'MissingQuotes');
+    if (quote && whole) {
+      throw new Error(`${name} line ${(quote.row ?? 0) + 1}: a quoted field is never closed (or text follows its closing quote)`);
+    }
+    const ragged = rows.findIndex((r) => r.length !== first.length);
+    if (ragged > 0) throw new Error(`${name} line ${kept[ragged].line}: ${rows[ragged].length} fields, expected ${first.length}`);
     const columns = header ? first.map((c) => c.trim()) : first.map((_, i) => String(i));
     return { name, file, bytes: size, kind: 'csv', columns, header, sample: rows.slice(header ? 1 : 0, 6), arrays: [] };
   }
