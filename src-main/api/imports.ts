@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, openSync, readSync, closeSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import Papa from 'papaparse';
+import { parseNumber } from '../../src-core/io/csv';
 import { listHdf5 } from '../../src-core/io/hdf5';
 import { listMat } from '../../src-core/io/mat';
 import { readNpyHeader } from '../../src-core/io/npy';
@@ -103,8 +104,11 @@ export async function inspectFile(file: string): Promise<FileInfo> {
     const kept = parsed.data.map((r, i) => ({ r, line: i + 1 })).filter(({ r }) => !(r.length === 1 && r[0].trim() === ''));
     const rows = kept.map((k) => k.r);
     const first = rows[0] ?? [];
-    const numeric = (s: string) => s.trim() !== '' && Number.isFinite(Number(s));
-    const header = first.length > 0 && !first.every(numeric);
+    // The core reader's rule ('auto'): a header when one of its fields is not a number while
+    // the field below it is (so a column of class names is no header), or, alone, any field.
+    const numeric = (s: string) => parseNumber(s) !== undefined;
+    const second = rows[1];
+    const header = second ? first.some((v, i) => !numeric(v) && second[i] !== undefined && numeric(second[i])) : first.some((v) => !numeric(v));
     if (rows.length === 0) throw new Error(`${name} has no rows: only empty lines`);
     if (header && rows.length === 1 && whole && text.split(/\r?\n/).slice(kept[0].line).every((l) => l.trim() === '')) {
       throw new Error(`${name} has a header but no data rows`);
@@ -117,6 +121,11 @@ export async function inspectFile(file: string): Promise<FileInfo> {
     const ragged = rows.findIndex((r) => r.length !== first.length);
     if (ragged > 0) throw new Error(`${name} line ${kept[ragged].line}: ${rows[ragged].length} fields, expected ${first.length}`);
     const columns = header ? first.map((c) => c.trim()) : first.map((_, i) => String(i));
+    const twice = columns.findIndex((c, i) => columns.indexOf(c) !== i);
+    if (twice !== -1) {
+      const c = columns[twice];
+      throw new Error(`${name} line 1: the column name '${c}' appears more than once (columns ${columns.indexOf(c) + 1} and ${twice + 1}); give each column its own name`);
+    }
     return { name, file, bytes: size, kind: 'csv', columns, header, sample: rows.slice(header ? 1 : 0, 6), arrays: [] };
   }
   const bytes = new Uint8Array(readFileSync(file));

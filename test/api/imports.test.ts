@@ -28,6 +28,18 @@ describe('inspecting a CSV', () => {
     expect(info.sample).toEqual([['0.5', '1', 'setosa'], ['-1', '2e-3', 'virginica']]);
     const bare = await inspectFile(file('bare.csv', '1,2,0\n3,4,1\n'));
     expect(bare).toMatchObject({ columns: ['0', '1', '2'], header: false });
+    // As the core reader decides: class names under class names are data, not a header;
+    // nan and inf are numbers (which training refuses or drops, with their line).
+    const named = await inspectFile(file('named.csv', '1,2,setosa\n3,4,virginica\n'));
+    expect(named).toMatchObject({ columns: ['0', '1', '2'], header: false });
+    expect(named.sample).toHaveLength(2);
+    expect(await inspectFile(file('nan.csv', 'nan,2,0\n3,inf,1\n'))).toMatchObject({ header: false });
+  });
+
+  it('refuses a header that names a column twice (the form picks columns by name)', async () => {
+    expect(await refusal(file('twice.csv', 'x,y,x\n1,2,0\n'))).toBe(
+      "twice.csv line 1: the column name 'x' appears more than once (columns 1 and 3); give each column its own name",
+    );
   });
 
   it('refuses an empty file', async () => {
