@@ -93,6 +93,28 @@ export function decimate(steps: ArrayLike<number>, values: ArrayLike<number | nu
   return out;
 }
 
+/**
+ * A tick's text on an axis whose ticks are `step` apart: as many decimals as the step
+ * needs and no more, so that close values (test costs 0.1424 to 0.1441) get labels that
+ * differ, where three significant digits made every label 0.144.
+ */
+export function tickText(value: number, step: number): string {
+  const size = Math.abs(step);
+  if (!Number.isFinite(value) || !(size > 0) || !Number.isFinite(size)) return formatTick(value);
+  const decimals = Math.min(12, Math.max(0, Math.ceil(-Math.log10(size) - 1e-9)));
+  return formatTick(Number(value.toFixed(decimals)));
+}
+
+/** The ends of a range, each with the fewest significant digits (3 at least) that tell them apart. */
+export function rangeEnds(lo: number, hi: number): [string, string] {
+  for (let digits = 3; digits < 15; digits++) {
+    const a = Number(lo.toPrecision(digits));
+    const b = Number(hi.toPrecision(digits));
+    if (a !== b || lo === hi) return [String(a), String(b)];
+  }
+  return [String(lo), String(hi)];
+}
+
 /** An axis number without Intl (Chart.js's default builds a NumberFormat per call): 12,500. */
 export function formatTick(n: number): string {
   if (!Number.isFinite(n)) return '';

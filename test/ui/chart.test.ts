@@ -4,7 +4,7 @@
  * gaps), and smoothing must be TensorBoard's debiased moving average.
  */
 import { describe, expect, it } from 'vitest';
-import { decimate, formatTick, smooth } from '../../src-renderer/lib/chart';
+import { decimate, formatTick, rangeEnds, smooth, tickText } from '../../src-renderer/lib/chart';
 
 function curve(n: number): { steps: number[]; values: (number | null)[] } {
   const steps = Array.from({ length: n }, (_, i) => i);
@@ -87,5 +87,30 @@ describe('formatTick', () => {
     expect(formatTick(12_500)).toBe('12,500');
     expect(formatTick(0.25)).toBe('0.25');
     expect(formatTick(2e-4)).toBe('2.0e-4');
+  });
+});
+
+describe('tickText and rangeEnds', () => {
+  // The probe's sweep: test costs 0.1424, 0.1436 and 0.1441. Chart.js put ticks 0.0002
+  // apart, and three significant digits labelled them 0.142, 0.142, 0.142, 0.143, …
+  it('label close ticks each differently, with the decimals their step needs', () => {
+    const ticks = Array.from({ length: 12 }, (_, i) => 0.142 + i * 0.0002);
+    const labels = ticks.map((t) => tickText(t, 0.0002));
+    expect(labels.slice(0, 4)).toEqual(['0.142', '0.1422', '0.1424', '0.1426']);
+    expect(new Set(labels).size).toBe(ticks.length);
+  });
+
+  it('keep plain ticks plain', () => {
+    expect([0, 0.5, 1, 1.5].map((t) => tickText(t, 0.5))).toEqual(['0', '0.5', '1', '1.5']);
+    expect([0, 2500, 5000].map((t) => tickText(t, 2500))).toEqual(['0', '2,500', '5,000']);
+    expect(tickText(3e-5, 1e-5)).toBe('3.0e-5');
+  });
+
+  it('tell a range\'s ends apart with the fewest digits', () => {
+    // Two finished trials: both ends were 0.144.
+    expect(rangeEnds(0.14362, 0.14412)).toEqual(['0.1436', '0.1441']);
+    expect(rangeEnds(0.14236, 0.14412)).toEqual(['0.142', '0.144']);
+    expect(rangeEnds(0.1, 0.4)).toEqual(['0.1', '0.4']);
+    expect(rangeEnds(2, 2)).toEqual(['2', '2']);
   });
 });
