@@ -4,6 +4,7 @@
  * so each error appears at its field before anything is sent.
  */
 import {
+  CONFIG_LIMITS,
   type FileInfo,
   type ConfigIssue,
   GENERATOR_DEFAULT_NOISE,
@@ -223,10 +224,14 @@ export class ExperimentForm {
     else if ((this.classes ?? 2) > 2) this.output = 'softmax';
   }
 
-  /** log_every from the length: about 100 points per curve. */
+  /**
+   * log_every from the length: about 100 points per curve. Kept within its limit, so that
+   * an out-of-range length is the one problem shown (log_every has no field to show it at).
+   */
   private logEvery(): number {
     const steps = (this.mode === 'iterations' ? this.iterations : this.epochs) ?? 100;
-    return Math.max(1, Math.round(steps / 100));
+    const every = Math.round(steps / 100);
+    return Number.isFinite(every) ? Math.min(CONFIG_LIMITS.maxIterations, Math.max(1, every)) : 1;
   }
 
   /** The configuration as a config file would hold it. */
@@ -271,11 +276,24 @@ export class ExperimentForm {
     return config as RunConfigInput;
   });
 
-  /** Problems of the config, by field path ("train.learning_rate", "model.hidden[0]"). */
+  /**
+   * Problems of the config, by field path ("train.learning_rate", "model.hidden[0]"). With
+   * File picked but no file taken (none chosen yet, or its import refused), the config
+   * would fall back on the generator's data: that is a problem at data.train, not a run.
+   */
   issues = $derived.by((): ConfigIssue[] => {
     const result = parseRunConfig(this.config);
-    return result.ok ? [] : result.issues;
+    const issues = result.ok ? [] : result.issues;
+    if (this.sourceKind === 'file' && !this.file) {
+      return [{ path: 'data.train', message: 'choose a data file first (or pick Generator)' }, ...issues.filter((i) => !i.path.startsWith('data.train'))];
+    }
+    return issues;
   });
+
+  /** The message for exactly this path (not its sub-fields), if any. */
+  issueAt(path: string): string | undefined {
+    return this.issues.find((i) => i.path === path)?.message;
+  }
 
   /** The message for a field (and its sub-fields), if any. */
   issue(path: string): string | undefined {
