@@ -183,6 +183,19 @@ export async function train(
   }
 }
 
+/**
+ * The data of one run, where its steps read it: a class rather than an object literal,
+ * for the same reason as the trainer's copies of its settings (see Trainer.unit).
+ */
+class RunData implements TrainData {
+  constructor(
+    readonly X: Matrix,
+    readonly Y: Matrix,
+    readonly Xtest: Matrix | null,
+    readonly Ytest: Matrix | null,
+  ) {}
+}
+
 class Trainer {
   private readonly optimizer;
   private readonly state;
@@ -198,7 +211,7 @@ class Trainer {
   private readonly gradData: FloatArray[];
   private readonly spareData: FloatArray[];
   /** The data, where the network's kernels use it in place (see Network.resident). */
-  private readonly data: TrainData;
+  private readonly data: RunData;
   /** The kernels' memory growths seen when the arrays above were read. */
   private generation: number;
   private readonly history: HistoryEntry[] = [];
@@ -210,6 +223,23 @@ class Trainer {
   /** Copies of the data this run made in the kernels' memory (Network.resident), disposed when it ends. */
   private readonly copies: Matrix[] = [];
   private best: { value: number; step: number; params: Float64Array[] | null; waited: number } | null = null;
+  /**
+   * What the loop reads of the settings and hooks, kept on the trainer. Both are object
+   * literals made once per run; V8 makes a literal site's template on its second run and
+   * widens its fields' types then, which threw away the code of every method that read
+   * through them (run, iteration, backwardAndUpdate) at the start of a process's second
+   * trial, to compile it again. A class's fields keep their types.
+   */
+  readonly unit: 'iteration' | 'epoch';
+  private readonly signal: AbortSignalLike | null;
+  private readonly onProgress: ((event: ProgressEvent) => void) | null;
+  private readonly progressEvery: number;
+  private readonly yieldTurn: () => Promise<void>;
+  private readonly yieldEveryMs: number;
+  private readonly total: number;
+  /** Examples per mini-batch (epochs only). */
+  private readonly batchSize: number;
+  private readonly optimizerSettings: OptimizerSettings;
 
   constructor(
     private readonly net: Network,
@@ -218,6 +248,16 @@ class Trainer {
     private readonly hooks: TrainHooks,
   ) {
     this.optimizer = OPTIMIZERS[settings.optimizer];
+    const { schedule } = settings;
+    this.unit = 'iterations' in schedule ? 'iteration' : 'epoch';
+    this.total = 'iterations' in schedule ? schedule.iterations : schedule.epochs;
+    this.batchSize = 'batchSize' in schedule ? schedule.batchSize : Infinity;
+    this.optimizerSettings = settings.optimizerSettings;
+    this.signal = hooks.signal ?? null;
+    this.onProgress = hooks.onProgress ?? null;
+    this.progressEvery = hooks.progressEvery ?? 0;
+    this.yieldTurn = hooks.yieldTurn ?? zeroTimeout;
+    this.yieldEveryMs = hooks.yieldEveryMs ?? 50;
     this.params = net.parameters();
     this.data = this.prepare(data);
     const homes = new Map<Float64Array, Matrix>();
@@ -247,7 +287,7 @@ class Trainer {
    * first step: X and Y for full-batch training, and a workspace for every batch
    * size a step or an evaluation will use, so that the loop allocates nothing.
    */
-  private prepare(data: TrainData): TrainData {
+  private prepare(data: TrainData): RunData {
     const net = this.net;
     const { schedule } = this.settings;
     const m = data.X.cols;
@@ -257,19 +297,21 @@ class Trainer {
     for (const n of evaluated) for (const s of [Math.min(n, EVALUATION_BATCH), n % EVALUATION_BATCH]) if (s > 0) sizes.add(s);
     for (const s of sizes) net.workspace(s);
     // The test set is evaluated in place when it fits one evaluation batch.
-    const test = data.Xtest && data.Ytest && data.Xtest.cols <= EVALUATION_BATCH ? { Xtest: this.resident(data.Xtest), Ytest: this.resident(data.Ytest) } : {};
+    const inPlace = data.Xtest && data.Ytest && data.Xtest.cols <= EVALUATION_BATCH;
+    const Xtest = inPlace ? this.resident(data.Xtest!) : (data.Xtest ?? null);
+    const Ytest = inPlace ? this.resident(data.Ytest!) : (data.Ytest ?? null);
     if (batch < m) {
       for (const s of new Set([batch, m % batch || batch])) {
         this.batchBuffer('X', data.X.rows, s);
         this.batchBuffer('Y', data.Y.rows, s);
       }
-      return { ...data, ...test };
+      return new RunData(data.X, data.Y, Xtest, Ytest);
     }
     const X = this.resident(data.X);
     // Full-batch data does not change during the run: the first layer's product
     // reads a copy of X packed once (forgotten when train returns or throws).
     net.packInput(X);
-    return { ...data, ...test, X, Y: this.resident(data.Y) };
+    return new RunData(X, this.resident(data.Y), Xtest, Ytest);
   }
 
   /** A copy of M where the kernels use it in place (or M itself), noted if it is a copy. */
@@ -302,17 +344,25 @@ class Trainer {
     this.stateHomes.s.forEach((m, i) => (this.state.s[i] = m.data as Float64Array));
   }
 
-  get unit(): 'iteration' | 'epoch' {
-    return 'iterations' in this.settings.schedule ? 'iteration' : 'epoch';
+  async run(): Promise<TrainResult> {
+    return (await this.steps()) ?? this.finish('completed', this.total);
   }
 
-  async run(): Promise<TrainResult> {
-    const { schedule, logEvery } = this.settings;
-    const total = 'iterations' in schedule ? schedule.iterations : schedule.epochs;
-    for (let step = 0; step < total; step++) {
-      if (this.hooks.signal?.aborted) return this.finish('cancelled', step, 'cancelled by request');
+  /**
+   * The training loop: null when every step ran, else how the run ended early. A run's
+   * normal end is recorded by run(), outside this loop's optimized code: that path runs
+   * once, at the end of a process's first trial, and reaching it inside the loop's code
+   * threw that code away (no type feedback there yet) to compile it again in the second.
+   */
+  private async steps(): Promise<TrainResult | null> {
+    // Everything is read inside the loop: what a function reads before its loop on its
+    // first call has no type feedback yet (V8 allots it after a few calls), and this one
+    // is called once a run, so its compiled code would stop there at the next run's start.
+    for (let step = 0; step < this.total; step++) {
+      const total = this.total;
+      if (this.signal?.aborted) return this.finish('cancelled', step, 'cancelled by request');
       const lr = learningRateAt(this.settings.learningRate, step, this.settings.decay);
-      const logged = step % logEvery === 0 || step === total - 1;
+      const logged = step % this.settings.logEvery === 0 || step === total - 1;
       const outcome = this.unit === 'iteration' ? this.iteration(step, lr, logged) : this.epoch(step, lr, logged);
       if (outcome.cost !== null && !Number.isFinite(outcome.cost)) {
         return this.finish('diverged', step, `the cost became ${outcome.cost} at ${this.unit} ${step}`);
@@ -324,9 +374,9 @@ class Trainer {
       }
       // Awaiting only when a turn is due: an await per iteration costs more than
       // a small network's whole iteration.
-      if (this.yieldDue(step)) await (this.hooks.yieldTurn ?? zeroTimeout)();
+      if (this.yieldDue(step)) await this.yieldTurn();
     }
-    return this.finish('completed', total);
+    return null;
   }
 
   /**
@@ -366,7 +416,7 @@ class Trainer {
   private epoch(epoch: number, lr: number, logged: boolean): StepOutcome {
     const { X, Y } = this.data;
     const m = X.cols;
-    const size = Math.min((this.settings.schedule as { batchSize: number }).batchSize, m);
+    const size = Math.min(this.batchSize, m);
     // Seeds wrap at 2^32, the range NumPy accepts.
     const seed = (this.settings.shuffleSeed + epoch) % 2 ** 32;
     const order = size >= m ? null : createRng(seed, this.settings.rng).permutation(m);
@@ -423,7 +473,7 @@ class Trainer {
     this.net.backward(X, Y, this.settings.l2);
     this.updates++;
     const { name } = this.optimizer;
-    const settings = this.settings.optimizerSettings;
+    const settings = this.optimizerSettings;
     const homes = this.stateHomes;
     if (this.net.kernels.optimizerStep(name, this.paramMatrices, this.gradMatrices, this.spare, homes.v, homes.s, lr, this.updates, settings)) {
       this.swapParameters();
@@ -437,7 +487,7 @@ class Trainer {
       this.state,
       lr,
       this.updates,
-      this.settings.optimizerSettings,
+      settings,
     );
     this.swapParameters();
   }
@@ -480,12 +530,11 @@ class Trainer {
 
   /** Whether step is reported to onProgress without being logged. */
   private progressDue(step: number): boolean {
-    const { onProgress, progressEvery } = this.hooks;
-    return onProgress !== undefined && progressEvery !== undefined && progressEvery > 0 && step % progressEvery === 0;
+    return this.onProgress !== null && this.progressEvery > 0 && step % this.progressEvery === 0;
   }
 
   private report(step: number, total: number, cost: number, entry?: HistoryEntry): void {
-    const { onProgress } = this.hooks;
+    const onProgress = this.onProgress;
     if (onProgress && (entry || this.progressDue(step))) {
       onProgress({ step, totalSteps: total, cost, elapsedMs: performance.now() - this.started, entry });
     }
@@ -526,7 +575,7 @@ class Trainer {
   private yieldDue(step: number): boolean {
     if ((step & 15) !== 15) return false;
     const now = performance.now();
-    if (now - this.lastYield < (this.hooks.yieldEveryMs ?? 50)) return false;
+    if (now - this.lastYield < this.yieldEveryMs) return false;
     this.lastYield = now;
     return true;
   }
