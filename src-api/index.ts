@@ -13,3 +13,4 @@ export * from './binary';
 export * from './run-columns';
 export * from './config';
 export * from './settings';
+export * from './resources';

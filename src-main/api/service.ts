@@ -11,6 +11,7 @@ import { bytesToBase64, float32ToBase64 } from '../../src-api/binary';
 import { ApiError, RequestSchema, type Response, paramIssues, summarizeIssues } from '../../src-api/messages';
 import { API_METHODS, type MethodName, type ParsedParams, type Result, isMethodName } from '../../src-api/methods';
 import { API_LIMITS, type Bounds, type ExportFormat, type Points, type ServerInfo } from '../../src-api/schemas';
+import { sizeIssues } from '../../src-api/resources';
 import { type RunConfig, parseRunConfig } from '../../src-core/config';
 import { generateDataset, generators } from '../../src-core/datasets';
 import { type PreparedExperiment, prepareExperiment } from '../../src-core/experiment';
@@ -263,7 +264,7 @@ export class LayerlabApi {
       },
 
       'runs.start': ({ config }) => {
-        const issues = this.files.check(config, 'config.');
+        const issues = [...this.files.check(config, 'config.'), ...sizeIssues(config, {}, 'config.')];
         if (issues.length > 0) throw new ApiError('invalid', summarizeIssues(issues), issues);
         return { id: this.trainer.start(config as RunConfig) };
       },

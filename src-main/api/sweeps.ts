@@ -10,6 +10,7 @@
 import { formatParams } from '../../src-core/sweep-spec';
 import type { ApiEvent, SweepDetail, SweepRow, TrialInfo } from '../../src-api/schemas';
 import { ApiError, summarizeIssues } from '../../src-api/messages';
+import { sizeIssues } from '../../src-api/resources';
 import type { FileAccess } from './file-access';
 import type { RunStore, SweepInfo } from '../store';
 import { SweepRun, createSweep, defaultConcurrency, metricValue, rankTrials, storedTrialStates, type TrialState } from '../sweep/driver';
@@ -61,6 +62,8 @@ export class SweepService {
     }
     const denied = loaded.plan.trials.flatMap((t) => this.options.files.check(t.config, `trial ${t.index}: `));
     if (denied.length > 0) throw new ApiError('invalid', summarizeIssues(denied), denied);
+    const large = loaded.plan.trials.flatMap((t) => sizeIssues(t.config, {}, `trial ${t.index}: `));
+    if (large.length > 0) throw new ApiError('invalid', summarizeIssues(large), large);
     const id = createSweep(store, loaded.stored, loaded.plan);
     this.launch(id);
     return { id, trials: loaded.plan.trials.length };

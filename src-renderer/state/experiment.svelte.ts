@@ -13,6 +13,8 @@ import {
   type RunConfigInput,
   parseRunConfig,
   parseSweepSpec,
+  sizeIssues,
+  type DataSize,
 } from '../../src-api';
 
 /**
@@ -202,11 +204,32 @@ export class ExperimentForm {
     };
   });
 
-  /** Trials of the sweep, or its problems: checked live with the sweep's own rules. */
+  /**
+   * Trials of the sweep, or its problems: checked live with the sweep's own rules, and
+   * each trial's size with the workbench's (the first trial too large, at its field).
+   */
   plan = $derived.by((): { trials: number; issues: ConfigIssue[] } => {
     if (!this.isSweep) return { trials: 1, issues: [] };
     const result = parseSweepSpec(this.spec);
-    return result.ok ? { trials: result.plan.trials.length, issues: [] } : { trials: 0, issues: result.issues };
+    if (!result.ok) return { trials: 0, issues: result.issues };
+    const trials = result.plan.trials;
+    for (const t of trials) {
+      const large = sizeIssues(t.config, this.dataSize);
+      if (large.length > 0) return { trials: trials.length, issues: large.map((i) => ({ ...i, message: `trial ${t.index}: ${i.message}` })) };
+    }
+    return { trials: trials.length, issues: [] };
+  });
+
+  /** What the chosen file says of the data's size, for sizeIssues (a CSV's rows are not counted). */
+  dataSize = $derived.by((): DataSize => {
+    const f = this.sourceKind === 'file' ? this.file : null;
+    if (!f) return {};
+    if (f.kind === 'csv') return { inputs: this.csvFeatures.length };
+    const x = f.arrays.find((a) => a.key === this.xKey);
+    if (!x || x.shape.length === 0) return {};
+    const examples = this.examplesAxis === 0 ? x.shape[0] : x.shape[x.shape.length - 1];
+    const perExample = this.examplesAxis === 0 ? x.shape.slice(1) : x.shape.slice(0, -1);
+    return { inputs: perExample.reduce((p, n) => p * n, 1), examples };
   });
 
   /** The sweep problem of a swept field, if any. */
@@ -283,12 +306,22 @@ export class ExperimentForm {
    */
   issues = $derived.by((): ConfigIssue[] => {
     const result = parseRunConfig(this.config);
-    const issues = result.ok ? [] : result.issues;
+    // A run too large for the workbench, once its fields are right (a sweep's trials: plan).
+    const issues = result.ok ? (this.isSweep ? [] : sizeIssues(this.config, this.dataSize)) : result.issues;
     if (this.sourceKind === 'file' && !this.file) {
       return [{ path: 'data.train', message: 'choose a data file first (or pick Generator)' }, ...issues.filter((i) => !i.path.startsWith('data.train'))];
     }
     return issues;
   });
+
+  /**
+   * The problem of the hidden layers as a whole: the config's, or a sweep trial's size when
+   * no layer is swept (a swept layer shows it at its own field).
+   */
+  hiddenIssue(): string | undefined {
+    const swept = this.layers.some((_, i) => this.isSwept(`model.hidden[${i}]`));
+    return this.issueAt('model.hidden') ?? (swept ? undefined : this.plan.issues.find((i) => i.path === 'model.hidden')?.message);
+  }
 
   /** The message for exactly this path (not its sub-fields), if any. */
   issueAt(path: string): string | undefined {
