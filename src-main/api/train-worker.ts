@@ -22,6 +22,12 @@ export interface TrainWorkerInput {
   boundaryEveryMs: number;
   /** Most weight checkpoints kept for replay. */
   maxCheckpoints: number;
+  /**
+   * Most bytes of checkpoints (float64 weights; the API process holds them all until the
+   * run ends, then writes them as one JSON file): a large network keeps fewer, and one
+   * that cannot keep two (a replay needs two) keeps none.
+   */
+  maxCheckpointBytes: number;
 }
 
 /** Messages a training worker posts, in order: progress…, then done or failed. */
@@ -72,7 +78,10 @@ async function train(input: TrainWorkerInput, controller: AbortController): Prom
     const gridX = bounds ? cachedGridInputs(DEFAULT_GRID, bounds, preprocessing) : null;
     const picture = twoD ? new Network({ ...network.architecture, leakySlope: network.leakySlope, precision: 'float32' }) : null;
     const expectedEntries = Math.floor(total / settings.logEvery) + 2;
-    const checkpointStride = Math.max(1, Math.ceil(expectedEntries / input.maxCheckpoints));
+    // One more is kept at the end, after the loop.
+    const keep = Math.min(input.maxCheckpoints, Math.floor(input.maxCheckpointBytes / (8 * network.parameterCount)));
+    const checkpoints = twoD && keep >= 2;
+    const checkpointStride = Math.max(1, Math.ceil(expectedEntries / (keep - 1)));
     let entryIndex = 0;
     let lastBoundary = -Infinity;
     const sendBoundary = (step: number) => {
@@ -91,7 +100,7 @@ async function train(input: TrainWorkerInput, controller: AbortController): Prom
       onProgress: (event) => {
         post({ type: 'progress', step: event.step, totalSteps: event.totalSteps, entry: event.entry });
         if (!event.entry || !twoD) return;
-        if (entryIndex++ % checkpointStride === 0) {
+        if (checkpoints && entryIndex++ % checkpointStride === 0) {
           post({
             type: 'checkpoint',
             step: event.entry.iteration,
@@ -103,12 +112,14 @@ async function train(input: TrainWorkerInput, controller: AbortController): Prom
       },
     });
     if (twoD) {
-      post({
-        type: 'checkpoint',
-        step: result.steps,
-        W: network.W.map((W) => Float64Array.from(W.data)),
-        b: network.b.map((b) => Float64Array.from(b.data)),
-      });
+      if (checkpoints) {
+        post({
+          type: 'checkpoint',
+          step: result.steps,
+          W: network.W.map((W) => Float64Array.from(W.data)),
+          b: network.b.map((b) => Float64Array.from(b.data)),
+        });
+      }
       sendBoundary(result.steps);
     }
     const model = modelToJson(network, {

@@ -22,6 +22,8 @@ export interface TrainerOptions {
   concurrency?: number;
   boundaryEveryMs?: number;
   maxCheckpoints?: number;
+  /** Most bytes of one run's checkpoints (default 64 MB; see TrainWorkerInput). */
+  maxCheckpointBytes?: number;
 }
 
 interface Job {
@@ -123,6 +125,7 @@ export class Trainer {
       config: job.config,
       boundaryEveryMs: this.options.boundaryEveryMs ?? 150,
       maxCheckpoints: this.options.maxCheckpoints ?? 60,
+      maxCheckpointBytes: this.options.maxCheckpointBytes ?? 64 * 1024 * 1024,
     };
     store.startRun(job.id);
     emit({ type: 'run.status', runId: job.id, sweepId: null, status: 'running', error: null });
