@@ -26,11 +26,12 @@
  * 2. What starting one trial process costs, to its first message: bundled, through tsx,
  *    and a bare node process that only sends that message.
  * 3. The cost of progress streaming to one trial: the same trial in the same process, with
- *    streaming (progress batched to one message per 50 ms) and without (the history sent
- *    once at the end), alternated; the target is under 5 % slower. For a typical trial (a
- *    history entry every 100 steps) with progress as often as the driver asks for it (about
- *    every 5 ms of training), the same with progress every 10 steps (what the driver asked
- *    before), and a worst case (a history entry every step).
+ *    streaming (progress batched to one message per DEFAULT_BATCH_MS, 100 ms, as sweeps
+ *    run) and without (the history sent once at the end), alternated; the target is under
+ *    5 % slower. For a typical trial (a history entry every 100 steps) with progress as
+ *    often as the driver asks for it (about every 5 ms of training), the same with progress
+ *    every 10 steps (what the driver asked before), and a worst case (a history entry every
+ *    step).
  *    Measured as the trial process's CPU time (its threads' run time from /proc schedstat, to
  *    the nanosecond), fastest of each side: wall time, and even CPU time, grow by tens of
  *    percent when other work shares the cores.
@@ -63,6 +64,7 @@ import { DEFAULT_HISTORY_FLUSH_MS, SweepRun, createSweep, progressEveryAt } from
 import { forkHosts } from '../src-main/sweep/fork-host';
 import type { RunRequest } from '../src-main/sweep/messages';
 import { TSX_PROGRAM, trialProgram } from '../src-main/sweep/trial-bundle';
+import { DEFAULT_BATCH_MS } from '../src-main/sweep/trial-recorder';
 import type { TrialHostFactory } from '../src-main/sweep/trial-host';
 import { TrialPool } from '../src-main/sweep/pool';
 import { loadSweepSpec } from '../src-main/sweep/spec-file';
@@ -439,7 +441,7 @@ async function streamingSlowdown(): Promise<void> {
       const parsed = parseRunConfig(base(40_000, logEvery));
       if (!parsed.ok) throw new Error('bad bench config');
       // As the driver does: progress about every PROGRESS_TARGET_MS, at the pace of a trial before.
-      const warmUp = await timeTrial(pool, { type: 'run', runId: 'warm-up', config: parsed.config, batchMs: 50, progressEvery: 10 });
+      const warmUp = await timeTrial(pool, { type: 'run', runId: 'warm-up', config: parsed.config, batchMs: DEFAULT_BATCH_MS, progressEvery: 10 });
       const progressEvery = every ?? progressEveryAt(40_000 / warmUp.wall);
       const label = title.replace('STEPS', progressEvery.toLocaleString('en-US'));
       const request = (batchMs: number | null, runId: string): RunRequest => ({ type: 'run', runId, config: parsed.config, batchMs, progressEvery });
@@ -448,11 +450,11 @@ async function streamingSlowdown(): Promise<void> {
       for (let i = 0; i < PAIRS; i++) {
         // Alternate which goes first, so that drift in the machine's load cancels out.
         if (i % 2 === 0) {
-          withStreaming.push(await timeTrial(pool, request(50, `s${i}`)));
+          withStreaming.push(await timeTrial(pool, request(DEFAULT_BATCH_MS, `s${i}`)));
           without.push(await timeTrial(pool, request(null, `n${i}`)));
         } else {
           without.push(await timeTrial(pool, request(null, `n${i}`)));
-          withStreaming.push(await timeTrial(pool, request(50, `s${i}`)));
+          withStreaming.push(await timeTrial(pool, request(DEFAULT_BATCH_MS, `s${i}`)));
         }
       }
       // Interference from other work only ever adds time, so the fastest of each side is the
@@ -527,7 +529,7 @@ export async function run(): Promise<void> {
  * with every message it sends and every trial it is given noted with the time
  * (performance.timeOrigin + now: the same clock as the driver's, to the ms) and its main
  * thread's and other threads' CPU (/proc schedstat), written to LAYERLAB_TIMELINE_DIR/PID.json
- * when it exits. Progress messages are left out (20 a second, nothing to place).
+ * when it exits. Progress messages are left out (up to 10 a second, nothing to place).
  */
 const TIMELINE_WRAPPER = `
 const fs = require('node:fs');
@@ -607,8 +609,9 @@ async function timedSweep(iterations: number, concurrency: number) {
   const store = RunStore.open(path.join(dir, 'store'));
   // The driver's two largest store writes, timed: the buffered history (every
   // DEFAULT_HISTORY_FLUSH_MS), and each trial's weights (a file, fsynced).
-  const writes = { history: { cpu: 0, wall: 0 }, weights: { cpu: 0, wall: 0 } };
-  const timed = <A extends unknown[], R>(what: { cpu: number; wall: number }, f: (...args: A) => R) => (...args: A): R => {
+  // Each holds the driver's event loop: `longest` is the longest of them (ms of wall).
+  const writes = { history: { cpu: 0, wall: 0, n: 0, longest: 0 }, weights: { cpu: 0, wall: 0, n: 0, longest: 0 } };
+  const timed = <A extends unknown[], R>(what: (typeof writes)['history'], f: (...args: A) => R) => (...args: A): R => {
     const cpu = ownCpu();
     const wall = performance.now();
     try {
@@ -616,6 +619,8 @@ async function timedSweep(iterations: number, concurrency: number) {
     } finally {
       what.cpu += ownCpu() - cpu;
       what.wall += performance.now() - wall;
+      what.n++;
+      what.longest = Math.max(what.longest, performance.now() - wall);
     }
   };
   store.appendMetricsMany = timed(writes.history, store.appendMetricsMany.bind(store));
@@ -719,8 +724,9 @@ async function sweepTimeline(iterations: number): Promise<void> {
     );
     const w = t.writes;
     console.log(
-      `    driver: ${ms(t.driverCpu * 1000)} ms of CPU: the history, written every ${DEFAULT_HISTORY_FLUSH_MS} ms, ${ms(w.history.cpu * 1000)} ms (${ms(w.history.wall)} ms wall); ` +
-        `handling ${t.messages} messages ${ms(t.handlerCpu * 1000)} ms, of which writing weights ${ms(w.weights.cpu * 1000)} ms (${ms(w.weights.wall)} ms wall with their fsyncs, ` +
+      `    driver: ${ms(t.driverCpu * 1000)} ms of CPU: the history, written every ${DEFAULT_HISTORY_FLUSH_MS} ms, ${ms(w.history.cpu * 1000)} ms ` +
+        `(${w.history.n} writes, ${ms(w.history.wall)} ms wall, the longest ${w.history.longest.toFixed(1)}); ` +
+        `handling ${t.messages} messages ${ms(t.handlerCpu * 1000)} ms, of which writing weights ${ms(w.weights.cpu * 1000)} ms (${ms(w.weights.wall)} ms wall with their fsyncs, the longest ${w.weights.longest.toFixed(1)}, ` +
         `while no message is handled); the rest (Node's IPC, the forks, setting up and closing) ${ms((t.driverCpu - w.history.cpu - t.handlerCpu) * 1000)} ms`,
     );
   }

@@ -84,20 +84,30 @@ export interface SweepRunOptions {
   progressEvery?: number;
   /**
    * Logged points are written to the store at most this often (ms), all trials' in one
-   * transaction, and before a trial's end is recorded. Default 250.
+   * transaction, and before a trial's end is recorded. Default DEFAULT_HISTORY_FLUSH_MS.
+   * It bounds what a killed driver loses: the points of its running trials from their
+   * last this-many ms (and the trial's last batch in flight), in runs that are interrupted
+   * and run again from the start on resume; a finished trial's points are all written
+   * before its end is.
    */
   historyFlushMs?: number;
   onEvent?: (event: SweepEvent) => void;
 }
 
-export const DEFAULT_HISTORY_FLUSH_MS = 250;
+/**
+ * Once a second: each write is a transaction with a fixed cost (the runs' latest metrics
+ * and listing columns recomputed, the commit) on top of its points, and every timer that
+ * fires wakes the driver on a core the trials need.
+ */
+export const DEFAULT_HISTORY_FLUSH_MS = 1000;
 
 /**
  * Trial progress is asked for about this often (ms of training), once a trial of the sweep
  * has shown how fast its steps go; every FIRST_PROGRESS_EVERY steps before that. Each
  * progress report costs the trial a cost computation that training otherwise skips between
  * logged entries, which at every 10 steps made small trials 7 % slower; the trial sends
- * the latest report every 50 ms anyway, so reports much closer than that are thrown away.
+ * the latest report every 100 ms anyway (DEFAULT_BATCH_MS), so reports much closer than that
+ * are thrown away.
  */
 export const PROGRESS_TARGET_MS = 5;
 export const FIRST_PROGRESS_EVERY = 10;
@@ -405,8 +415,8 @@ export class SweepRun {
   }
 
   /**
-   * Keeps a trial's points to write with the next flush: one transaction for all trials a
-   * few times a second, instead of one per progress message (about 20 a second per trial),
+   * Keeps a trial's points to write with the next flush: one transaction for all trials
+   * once a second, instead of one per progress message (up to 10 a second per trial),
    * which is most of what the driver would otherwise spend its CPU on.
    */
   private buffer(runId: string, active: Active, points: readonly MetricPoint[]): void {

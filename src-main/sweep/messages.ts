@@ -96,7 +96,7 @@ function check<T>(schema: z.ZodType<T>, value: unknown): Checked<T> {
 export const checkToTrial = (value: unknown): Checked<ToTrial> => check(ToTrialSchema, value);
 
 /**
- * Checks a message from a trial process. Progress messages (about 20 a second per trial,
+ * Checks a message from a trial process. Progress messages (up to 10 a second per trial,
  * the bulk of what a driver receives) are recognised by a plain check of exactly what
  * FromTrialSchema requires of them, which costs a small fraction of zod's; anything that
  * check does not accept goes to zod, which accepts it or says what is wrong.

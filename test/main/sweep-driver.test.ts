@@ -5,11 +5,22 @@
  */
 import Database from 'better-sqlite3';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RunStore, type WriteOperation } from '../../src-main/store';
-import { FIRST_PROGRESS_EVERY, PROGRESS_TARGET_MS, progressEveryAt, type SweepEvent, SweepRun, type SweepRunOptions } from '../../src-main/sweep/driver';
+import {
+  DEFAULT_HISTORY_FLUSH_MS,
+  FIRST_PROGRESS_EVERY,
+  PROGRESS_TARGET_MS,
+  progressEveryAt,
+  type SweepEvent,
+  SweepRun,
+  type SweepRunOptions,
+} from '../../src-main/sweep/driver';
 import { forkHosts } from '../../src-main/sweep/fork-host';
+import type { RunRequest } from '../../src-main/sweep/messages';
 import { TrialPool } from '../../src-main/sweep/pool';
+import type { TrialHostEvents } from '../../src-main/sweep/trial-host';
+import { DEFAULT_BATCH_MS } from '../../src-main/sweep/trial-recorder';
 import { inProcessHosts, smallBase, tempDir } from '../fixtures/sweep/helpers';
 import { addSweep } from '../fixtures/sweep/sweeps';
 
@@ -94,7 +105,7 @@ describe('a sweep on two trial processes', () => {
     expect(warnings).toEqual([]);
   });
 
-  it('streams progress in batches of at most about 20 messages a second, and loses no entry', async () => {
+  it('streams progress in batches of at most 10 messages a second (DEFAULT_BATCH_MS), and loses no entry', async () => {
     openStore();
     // A fast trial that logs every iteration: thousands of entries a second.
     const { run, events } = sweep({ base: smallBase(20_000, 1), parameters: { 'model.hidden': [[2]] } });
@@ -105,9 +116,10 @@ describe('a sweep on two trial processes', () => {
     const runId = trial.runId!;
     const elapsedMs = trial.finishedAt! - trial.startedAt!;
     expect(store.history(runId, 'train_cost')).toHaveLength(20_000);
-    // One message per 50 ms of training, plus the first and the final one.
+    // One message per DEFAULT_BATCH_MS of training, plus the first and the final one.
+    expect(DEFAULT_BATCH_MS).toBe(100);
     expect(messages).toBeGreaterThanOrEqual(2);
-    expect(messages).toBeLessThanOrEqual(elapsedMs / 50 + 3);
+    expect(messages).toBeLessThanOrEqual(elapsedMs / DEFAULT_BATCH_MS + 3);
   });
 
   it('asks for progress every 10 steps until a trial has run, then about every 5 ms at its pace', async () => {
@@ -146,7 +158,7 @@ describe('a sweep on two trial processes', () => {
     expect(progressEveryAt(1e9)).toBe(10_000);
   });
 
-  it('writes the history of all running trials a few times a second in one transaction each, and loses no point', async () => {
+  it('writes the history of all running trials once a second in one transaction each, and loses no point', async () => {
     let writes = 0;
     openStore((operation) => {
       if (operation === 'appendMetrics') writes++;
@@ -160,9 +172,10 @@ describe('a sweep on two trial processes', () => {
       expect(store.history(t.runId!, 'train_cost').map((p) => p.step)).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
     }
     const messages = events.filter((e) => e.type === 'progress').length;
-    // One write per 250 ms at most, plus one as each trial ends; far fewer than the messages.
+    // One write per DEFAULT_HISTORY_FLUSH_MS at most, plus one as each trial ends; far fewer
+    // than the messages.
     expect(writes).toBeGreaterThanOrEqual(2);
-    expect(writes).toBeLessThanOrEqual(elapsedMs / 250 + 2 + 1);
+    expect(writes).toBeLessThanOrEqual(elapsedMs / DEFAULT_HISTORY_FLUSH_MS + 2 + 1);
     expect(writes).toBeLessThan(messages / 2);
   });
 
@@ -419,5 +432,54 @@ describe('matching stored runs to trials', () => {
     const again = new SweepRun({ store: s, sweepId, hosts: inProcessHosts() });
     expect(again.trials.map((t) => [t.status, t.runId])).toEqual([['completed', runId], ['pending', null]]);
     expect(again.remaining).toBe(1);
+  });
+});
+
+describe('when the history of a running trial is written', () => {
+  /** One trial process played by the test: what the driver sends it, and a way to answer. */
+  function scriptedProcess() {
+    const sent: RunRequest[] = [];
+    let events!: TrialHostEvents;
+    const pool = new TrialPool({
+      size: 1,
+      hosts: (e) => {
+        events = e;
+        setImmediate(() => e.message({ type: 'ready', pid: 4242 }));
+        return { pid: 4242, send: (m) => (m.type === 'run' && sent.push(m), true), kill: () => {} };
+      },
+    });
+    return { pool, sent, say: (message: unknown) => events.message(message) };
+  }
+
+  it('within DEFAULT_HISTORY_FLUSH_MS of its arrival, and all of it before the trial ends', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const s = openStore();
+      const { pool: own, sent, say } = scriptedProcess();
+      const { run } = sweep({ base: smallBase(1000, 100), parameters: { 'model.hidden': [[2]] } }, { pool: own, concurrency: 1 });
+      const outcome = run.run();
+      await new Promise((r) => setImmediate(r));
+      expect(sent).toHaveLength(1);
+      const runId = sent[0].runId;
+      const points = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => ({ step: (from + i) * 100, key: 'train_cost', value: 1 / (from + i + 1) }));
+      const stored = () => s.history(runId, 'train_cost').map((p) => p.step);
+      say({ type: 'started', runId });
+      say({ type: 'progress', runId, points: points(0, 3), progress: null });
+      vi.advanceTimersByTime(DEFAULT_HISTORY_FLUSH_MS - 1);
+      say({ type: 'progress', runId, points: points(3, 5), progress: null });
+      // Buffered so far: a driver killed now loses these points (its run is interrupted and run again).
+      expect(stored()).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(stored()).toEqual([0, 100, 200, 300, 400]);
+      say({ type: 'progress', runId, points: points(5, 10), progress: null });
+      expect(stored()).toHaveLength(5);
+      // The end writes what is left first, so a finished trial is never missing a point.
+      say({ type: 'finished', runId, status: 'completed', summary: '{}' });
+      expect(s.getRunStatus(runId)).toBe('completed');
+      expect(stored()).toEqual(points(0, 10).map((p) => p.step));
+      expect((await outcome).trials[0].status).toBe('completed');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

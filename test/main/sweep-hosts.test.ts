@@ -139,6 +139,21 @@ describe('progress batching in the trial process', () => {
     vi.useRealTimers();
   });
 
+  it('by default sends at most 10 progress messages a second', () => {
+    let now = 0;
+    const sent: FromTrial[] = [];
+    const recorder = new MessagingRecorder((m) => sent.push(m), undefined, () => now);
+    recorder.startRun('r');
+    for (let step = 0; step < 100_000; step++) {
+      now = step / 100;
+      recorder.progress({ step, totalSteps: 100_000, cost: 1, elapsedMs: now });
+    }
+    recorder.flush();
+    const progress = sent.filter((m) => m.type === 'progress').length;
+    expect(progress).toBeGreaterThanOrEqual(9);
+    expect(progress).toBeLessThanOrEqual(11);
+  });
+
   it('with batchMs null, sends the history only with the end', () => {
     const sent: FromTrial[] = [];
     const recorder = new MessagingRecorder((m) => sent.push(m), null);
