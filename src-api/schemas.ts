@@ -289,6 +289,11 @@ export const FileInfoSchema = z.object({
   sample: z.array(z.array(z.string())),
   /** Array files: each array's key ('' for .npy), shape and type. */
   arrays: z.array(z.object({ key: z.string(), shape: z.array(z.number()), dtype: z.string() })),
+  /**
+   * CSV: in each column that has one, the first value among the rows read for this answer
+   * (up to 256 KB) that training would stop at: NaN, ±inf or an empty field, with its line.
+   */
+  missing: z.array(z.object({ line: z.number(), column: z.string(), value: z.string() })).optional(),
 });
 export type FileInfo = z.infer<typeof FileInfoSchema>;
 

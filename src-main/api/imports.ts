@@ -90,6 +90,29 @@ function csvText(name: string, bytes: Uint8Array, size: number): string {
   return loose.replace(/^\uFEFF/, '');
 }
 
+/**
+ * In each column, the first NaN, ±inf or empty field among the rows of a CSV's head (its
+ * last, maybe cut, line left out unless the file was read whole): what training would
+ * stop at, unless told to drop such rows.
+ */
+function firstMissing(text: string, whole: boolean, columns: string[], header: boolean): NonNullable<FileInfo['missing']> {
+  const end = whole ? text.length : text.lastIndexOf('\n');
+  const parsed = Papa.parse<string[]>(text.slice(0, Math.max(0, end)));
+  const found = new Map<number, { line: number; column: string; value: string }>();
+  for (let r = header ? 1 : 0; r < parsed.data.length; r++) {
+    const row = parsed.data[r];
+    if (row.length === 1 && row[0].trim() === '') continue;
+    for (let c = 0; c < row.length && c < columns.length; c++) {
+      if (found.has(c)) continue;
+      const v = row[c].trim();
+      const n = parseNumber(v);
+      // Text (a class name) is the reader's to judge; NaN, ±inf and empty fields are what drop leaves out.
+      if (v === '' || (n !== undefined && !Number.isFinite(n))) found.set(c, { line: r + 1, column: columns[c], value: v });
+    }
+  }
+  return [...found.entries()].sort((a, b) => a[1].line - b[1].line || a[0] - b[0]).map(([, m]) => m);
+}
+
 /** What a data file holds: a CSV's columns, or the arrays of an array file. */
 export async function inspectFile(file: string): Promise<FileInfo> {
   const name = basename(file);
@@ -126,7 +149,7 @@ export async function inspectFile(file: string): Promise<FileInfo> {
       const c = columns[twice];
       throw new Error(`${name} line 1: the column name '${c}' appears more than once (columns ${columns.indexOf(c) + 1} and ${twice + 1}); give each column its own name`);
     }
-    return { name, file, bytes: size, kind: 'csv', columns, header, sample: rows.slice(header ? 1 : 0, 6), arrays: [] };
+    return { name, file, bytes: size, kind: 'csv', columns, header, sample: rows.slice(header ? 1 : 0, 6), arrays: [], missing: firstMissing(text, whole, columns, header) };
   }
   const bytes = new Uint8Array(readFileSync(file));
   let arrays: FileInfo['arrays'];

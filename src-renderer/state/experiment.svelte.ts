@@ -58,6 +58,8 @@ export class ExperimentForm {
   xKey = $state('');
   yKey = $state('');
   examplesAxis = $state<-1 | 0>(0);
+  /** Leave out the examples with NaN, ±inf or empty values (non_finite: "drop") instead of stopping at them. */
+  dropMissing = $state(false);
   scale = $state<number | null>(1);
   generator = $state<GeneratorName>('planar');
   m = $state<number | null>(400);
@@ -120,11 +122,12 @@ export class ExperimentForm {
   private source(): Record<string, unknown> {
     if (this.sourceKind === 'file' && this.file) {
       const f = this.file;
+      const drop = this.dropMissing ? { non_finite: 'drop' } : {};
       if (f.kind === 'csv') {
-        return { csv: { file: f.file, label: this.csvLabel, features: this.csvFeatures, header: f.header } };
+        return { csv: { file: f.file, label: this.csvLabel, features: this.csvFeatures, header: f.header, ...drop } };
       }
       const ref = (key: string) => (key ? { file: f.file, key } : { file: f.file });
-      return { x: ref(this.xKey), y: ref(this.yKey), examples_axis: this.examplesAxis, scale: this.scale };
+      return { x: ref(this.xKey), y: ref(this.yKey), examples_axis: this.examplesAxis, scale: this.scale, ...drop };
     }
     const source: Record<string, unknown> = { generator: this.generator, m: this.m, noise: this.noise, seed: this.seed };
     if (this.dataRng === 'numpy') source.rng = 'numpy';
@@ -299,6 +302,13 @@ export class ExperimentForm {
     return config as RunConfigInput;
   });
 
+  /** The first NaN, ±inf or empty value the CSV's first rows hold in a column this run reads. */
+  missingValue = $derived.by(() => {
+    const f = this.sourceKind === 'file' ? this.file : null;
+    if (!f || f.kind !== 'csv') return null;
+    return (f.missing ?? []).find((m) => m.column === this.csvLabel || this.csvFeatures.includes(m.column)) ?? null;
+  });
+
   /**
    * Problems of the config, by field path ("train.learning_rate", "model.hidden[0]"). With
    * File picked but no file taken (none chosen yet, or its import refused), the config
@@ -310,6 +320,14 @@ export class ExperimentForm {
     const issues = result.ok ? (this.isSweep ? [] : sizeIssues(this.config, this.dataSize)) : result.issues;
     if (this.sourceKind === 'file' && !this.file) {
       return [{ path: 'data.train', message: 'choose a data file first (or pick Generator)' }, ...issues.filter((i) => !i.path.startsWith('data.train'))];
+    }
+    const missing = this.missingValue;
+    if (missing && !this.dropMissing) {
+      const what = missing.value === '' ? 'an empty field' : missing.value;
+      issues.unshift({
+        path: 'data.train.csv',
+        message: `${this.file!.name} line ${missing.line}, column '${missing.column}': ${what} is not a finite number; leave out such examples below, or the column`,
+      });
     }
     return issues;
   });
@@ -348,6 +366,7 @@ export class ExperimentForm {
       this.dataRng = source.rng === 'numpy' ? 'numpy' : 'default';
     } else if (file) {
       this.useFile(file);
+      this.dropMissing = (source.csv?.non_finite ?? source.non_finite) === 'drop';
       if (source.csv) {
         this.csvLabel = source.csv.label ?? this.csvLabel;
         this.csvFeatures = source.csv.features ?? this.csvFeatures;

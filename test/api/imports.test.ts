@@ -42,6 +42,15 @@ describe('inspecting a CSV', () => {
     );
   });
 
+  it('names the first NaN, inf or empty value of each column, with its line', async () => {
+    const info = await inspectFile(file('gaps.csv', 'x1,x2,y\n0.1,0.2,1\nNaN,0.4,0\n0.5,-inf,1\n0.7,,0\n,0.3,1\n'));
+    expect(info.missing).toEqual([
+      { line: 3, column: 'x1', value: 'NaN' },
+      { line: 4, column: 'x2', value: '-inf' },
+    ]);
+    expect((await inspectFile(file('full.csv', 'x1,y\n1,setosa\n2,virginica\n'))).missing).toEqual([]);
+  });
+
   it('refuses an empty file', async () => {
     expect(await refusal(file('empty.csv', ''))).toBe('empty.csv is empty (0 bytes): a CSV needs a header row or data rows');
     expect(await refusal(file('blank.csv', '\n\n'))).toBe('blank.csv has no rows: only empty lines');
