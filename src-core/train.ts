@@ -214,7 +214,7 @@ class Trainer {
   private readonly data: RunData;
   /** The kernels' memory growths seen when the arrays above were read. */
   private generation: number;
-  private readonly history: HistoryEntry[] = [];
+  private readonly history: HistoryEntry[] = objectArray();
   private readonly started = performance.now();
   private lastYield = performance.now();
   private readonly dropoutRng;
@@ -579,6 +579,18 @@ class Trainer {
     this.lastYield = now;
     return true;
   }
+}
+
+/**
+ * An empty array that will hold objects. V8 makes `[]` an array of small integers, which
+ * the first object pushed turns into an array of objects; code optimized while it saw both
+ * kinds stopped at the first push into the next run's fresh array ('not a Smi') and was
+ * compiled again. This one is an array of objects from the start.
+ */
+export function objectArray<T extends object>(): T[] {
+  const array = [null] as unknown as T[];
+  array.length = 0;
+  return array;
 }
 
 function zeroTimeout(): Promise<void> {

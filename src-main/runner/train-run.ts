@@ -9,7 +9,7 @@
 import type { RunConfig } from '../../src-core/config';
 import { type ExperimentFiles, type ExperimentResult, prepareExperiment, runExperiment } from '../../src-core/experiment';
 import { modelToJson } from '../../src-core/model-file';
-import type { HistoryEntry, ProgressEvent } from '../../src-core/train';
+import { type HistoryEntry, type ProgressEvent, objectArray } from '../../src-core/train';
 import type { FinalStatus, MetricPoint } from '../store';
 
 /**
@@ -107,7 +107,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunOutcome> {
   }
 
   let unit: 'iteration' | 'epoch' = config.train.epochs !== undefined ? 'epoch' : 'iteration';
-  const history: HistoryEntry[] = [];
+  const history: HistoryEntry[] = objectArray();
   try {
     const prepared = await prepareExperiment(config, options.files);
     const result = await runExperiment(prepared, {

@@ -9,7 +9,7 @@
  * 0.1-0.4 ms of CPU, most of it Node's IPC and the wake-up itself, so 10 a second per trial
  * is enough for a live display and half the cost of 20.
  */
-import type { ProgressEvent } from '../../src-core/train';
+import { type ProgressEvent, objectArray } from '../../src-core/train';
 import type { RunRecorder } from '../runner/train-run';
 import type { FinalStatus, MetricPoint } from '../store';
 import type { FromTrial, TrialProgress } from './messages';
@@ -17,7 +17,7 @@ import type { FromTrial, TrialProgress } from './messages';
 export const DEFAULT_BATCH_MS = 100;
 
 export class MessagingRecorder implements RunRecorder {
-  private points: MetricPoint[] = [];
+  private points: MetricPoint[] = objectArray();
   private latest: TrialProgress | null = null;
   private lastSent = -Infinity;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -71,7 +71,7 @@ export class MessagingRecorder implements RunRecorder {
     this.timer = null;
     if (this.points.length === 0 && this.latest === null) return;
     const message: FromTrial = { type: 'progress', runId: this.runId, points: this.points, progress: this.latest };
-    this.points = [];
+    this.points = objectArray();
     this.latest = null;
     this.lastSent = this.now();
     this.post(message);
