@@ -206,8 +206,10 @@ export class LayerlabApi {
         const summary = run.summary ? parseSummary(run.summary) : null;
         const config = JSON.parse(run.config) as Record<string, unknown>;
         const checkpoints = loadCheckpoints(store.dir, id);
+        const unrecorded = run.status === 'queued' || run.status === 'running' ? this.trainer.unrecorded(id) : undefined;
         return {
           ...toRow(run, run.hp, sweepName),
+          ...unrecorded,
           config,
           summary,
           hasWeights: run.weights !== null,

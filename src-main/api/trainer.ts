@@ -51,8 +51,16 @@ export function entryForJson(entry: HistoryEntry): Entry {
   return out;
 }
 
+/** How a run ended when the store could not record it (see Trainer.unrecorded). */
+export interface UnrecordedEnd {
+  status: RunStatus;
+  error: string;
+}
+
 export class Trainer {
   private readonly jobs = new Map<string, Job>();
+  /** Runs whose end the store refused to record (a full disk), by id. */
+  private readonly unrecordedEnds = new Map<string, UnrecordedEnd>();
   private readonly waiting: Job[] = [];
   /** Worker threads waiting for their next run. */
   private readonly idle: Worker[] = [];
@@ -77,6 +85,15 @@ export class Trainer {
     this.options.emit({ type: 'runs.changed', since: Date.now() - 1 });
     this.pump();
     return id;
+  }
+
+  /**
+   * How a run ended that the store still shows as queued or running because it could not
+   * record the end (a full disk): the API answers with this until the store is opened
+   * again, which marks the run interrupted.
+   */
+  unrecorded(id: string): UnrecordedEnd | undefined {
+    return this.unrecordedEnds.get(id);
   }
 
   /** Whether this trainer is running or queueing the run. */
@@ -230,7 +247,10 @@ export class Trainer {
       try {
         this.options.store.finishRun(job.id, 'failed', { error: finalError });
       } catch {
-        // The store itself is failing; its next open marks the run interrupted.
+        // The store itself is failing; its next open marks the run interrupted. Until then
+        // the run would show as running, with nothing training it: say what happened.
+        finalError = `the store could not record how this run ended (${finalError}); make room and restart Layerlab, which then marks it interrupted`;
+        this.unrecordedEnds.set(job.id, { status: finalStatus, error: finalError });
       }
     }
     if (job.worker) {
