@@ -7,7 +7,7 @@
  * (docs/store.md, "Speed"). The table's columns map to the store's sort keys here.
  */
 import type { ParsedParams, Result } from '../../src-api/methods';
-import { RUN_COLUMN_NUMBERS, type RunColumnNumber, type RunColumns, type RunListSort } from '../../src-api/schemas';
+import { RUN_COLUMN_NUMBERS, type RunColumnNumber, type RunColumns, type RunListSort, type RunStatus } from '../../src-api/schemas';
 import type { ListRunsOptions, RunColumns as StoreColumns, RunStore } from '../store';
 import { RawJson } from './raw-json';
 
@@ -82,6 +82,7 @@ export function listRunColumns(
   store: RunStore,
   params: ParsedParams<'runs.table'>,
   touched: ReadonlyMap<string, number>,
+  ended: (id: string) => { status: RunStatus } | undefined = () => undefined,
 ): Result<'runs.table'> {
   const now = Date.now();
   const { since } = params;
@@ -90,7 +91,7 @@ export function listRunColumns(
     const seen = new Set(changed.id);
     const edited = [...touched].filter(([id, at]) => at >= since && !seen.has(id)).map(([id]) => id);
     const columns = edited.length > 0 ? concatColumns(changed, store.listRunColumns({ deleted: 'include', ids: edited })) : changed;
-    return { now, columns: encodeColumns(columns) };
+    return { now, columns: encodeColumns(withEnds(columns, ended)) };
   }
   const options = listOptions(params);
   const offset = params.offset ?? 0;
@@ -98,7 +99,23 @@ export function listRunColumns(
   const columns = store.listRunColumns({ ...options, offset, limit });
   const rows = columns.count;
   const total = rows === limit || (rows === 0 && offset > 0) ? store.countRuns(options) : offset + rows;
-  return { now, total, columns: encodeColumns(columns) };
+  return { now, total, columns: encodeColumns(withEnds(columns, ended)) };
+}
+
+/**
+ * The columns with the status of each run that ended without the store recording it (see
+ * Trainer.unrecorded), which the store still lists as queued or running.
+ */
+function withEnds(columns: StoreColumns, ended: (id: string) => { status: RunStatus } | undefined): StoreColumns {
+  const { values, codes } = columns.shared;
+  for (let i = 0; i < columns.count; i++) {
+    const shared = values[codes[i]];
+    if (shared.status !== 'queued' && shared.status !== 'running') continue;
+    const end = ended(columns.id[i]);
+    if (!end) continue;
+    codes[i] = values.push({ ...shared, status: end.status }) - 1;
+  }
+  return columns;
 }
 
 /** The store's columns as runs.table sends them: the numbers as base64 float64. */

@@ -198,7 +198,7 @@ export class LayerlabApi {
       }),
 
       'runs.list': (params) => listRuns(store, params, this.touched),
-      'runs.table': (params) => listRunColumns(store, params, this.touched),
+      'runs.table': (params) => listRunColumns(store, params, this.touched, (id) => this.trainer.unrecorded(id)),
 
       'runs.get': ({ id }) => {
         const run = store.getRun(id);

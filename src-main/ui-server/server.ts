@@ -97,7 +97,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
    */
   function preload(): string {
     try {
-      const result = listRunColumns(api.store, RUNS_FIRST_PAGE, new Map());
+      const result = listRunColumns(api.store, RUNS_FIRST_PAGE, new Map(), (id) => api.trainer.unrecorded(id));
       const preloaded: Preloaded = { method: 'runs.table', params: RUNS_FIRST_PAGE, result };
       return jsonDataBlock(PRELOAD_ELEMENT, preloaded);
     } catch {

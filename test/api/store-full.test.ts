@@ -5,6 +5,7 @@
  * answers "not training here", until a restart): it answers `failed` with what happened.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tableRows } from '../../src-api/run-columns';
 import { StoreError } from '../../src-main/store';
 import { type ApiFixture, openApi, planarConfig } from './helpers';
 
@@ -36,6 +37,11 @@ describe('a store that fills up during a run', () => {
     const ended = () => f.events.filter((e) => e.type === 'run.status' && e.runId === id).at(-1);
     await expect.poll(ended).toMatchObject({ status: 'failed', error: detail.error });
     expect(f.store.getRun(id).status).toBe('running');
+    // So does the runs table, in full and as a refresh.
+    const table = await f.client.call('runs.table', {});
+    expect(tableRows(table.columns).find((r) => r.id === id)?.status).toBe('failed');
+    const refresh = await f.client.call('runs.table', { since: 0 });
+    expect(tableRows(refresh.columns).find((r) => r.id === id)?.status).toBe('failed');
     // Nothing is training it, so there is nothing to cancel.
     await expect(f.client.call('runs.cancel', { id })).rejects.toThrow(/is not training here/);
   });
