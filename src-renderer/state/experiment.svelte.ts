@@ -310,6 +310,22 @@ export class ExperimentForm {
   });
 
   /**
+   * The first text among the CSV's first rows in a feature column ('setosa', 'n0'): a
+   * feature must be a number (a label may be a class name). NaN, inf and empty fields are
+   * missingValue's.
+   */
+  textFeature = $derived.by(() => {
+    const f = this.sourceKind === 'file' ? this.file : null;
+    if (!f || f.kind !== 'csv') return null;
+    const number = (v: string) => v.trim() === '' || Number.isFinite(Number(v)) || /^[+-]?(nan|inf|infinity)$/i.test(v.trim());
+    for (const [r, row] of f.sample.entries()) {
+      const c = row.findIndex((v, i) => this.csvFeatures.includes(f.columns[i]) && !number(v));
+      if (c !== -1) return { line: r + (f.header ? 2 : 1), column: f.columns[c], value: row[c] };
+    }
+    return null;
+  });
+
+  /**
    * Problems of the config, by field path ("train.learning_rate", "model.hidden[0]"). With
    * File picked but no file taken (none chosen yet, or its import refused), the config
    * would fall back on the generator's data: that is a problem at data.train, not a run.
@@ -327,6 +343,14 @@ export class ExperimentForm {
       issues.unshift({
         path: 'data.train.csv',
         message: `${this.file!.name} line ${missing.line}, column '${missing.column}': ${what} is not a finite number; leave out such examples below, or the column`,
+      });
+    }
+    // First: dropping rows does not help a feature column of text.
+    const text = this.textFeature;
+    if (text) {
+      issues.unshift({
+        path: 'data.train.csv.features',
+        message: `${this.file!.name} line ${text.line}, column '${text.column}': '${text.value}' is not a number; a feature must be (untick it, or pick it as the label)`,
       });
     }
     return issues;

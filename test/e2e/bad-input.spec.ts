@@ -73,10 +73,14 @@ test.describe('bad input', () => {
     const errors = watchErrors(page);
     await newExperiment(page);
     await page.getByRole('radio', { name: /File/ }).check();
-    const rows = Array.from({ length: 60 }, (_, i) => `${Math.cos(i)},${i === 7 ? 'NaN' : Math.sin(i)},${i === 20 ? '' : i % 2},${i === 3 ? 'inf' : i}`);
-    await page.getByLabel('Data file to import').setInputFiles({ name: 'gaps.csv', mimeType: 'text/csv', buffer: Buffer.from(['x1,x2,y,id', ...rows].join('\n')) });
-    await expect(page.getByLabel('Label column')).toHaveValue('id');
+    const rows = Array.from({ length: 60 }, (_, i) => `${Math.cos(i)},${i === 7 ? 'NaN' : Math.sin(i)},${i === 20 ? '' : i % 2},${i === 3 ? 'inf' : i},n${i}`);
+    await page.getByLabel('Data file to import').setInputFiles({ name: 'gaps.csv', mimeType: 'text/csv', buffer: Buffer.from(['x1,x2,y,id,name', ...rows].join('\n')) });
+    await expect(page.getByLabel('Label column')).toHaveValue('name');
     await page.getByLabel('Label column').selectOption('y');
+    // Text in a feature column: said before any run.
+    await page.getByRole('checkbox', { name: 'name' }).check();
+    await expect(page.getByRole('alert')).toHaveText("gaps.csv line 2, column 'name': 'n0' is not a number; a feature must be (untick it, or pick it as the label)");
+    await page.getByRole('checkbox', { name: 'name' }).uncheck();
     // The id column (inf on line 5) is not read once unticked; x2's NaN on line 9 still is.
     await page.getByRole('checkbox', { name: 'id' }).uncheck();
     const train = page.getByRole('button', { name: 'Train', exact: true });
