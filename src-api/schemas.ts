@@ -294,6 +294,11 @@ export const FileInfoSchema = z.object({
    * (up to 256 KB) that training would stop at: NaN, ±inf or an empty field, with its line.
    */
   missing: z.array(z.object({ line: z.number(), column: z.string(), value: z.string() })).optional(),
+  /**
+   * CSV: the values of each column that holds at most MAX_LISTED_VALUES different ones
+   * among the rows read (a label column's classes), sorted; other columns are left out.
+   */
+  values: z.record(z.string(), z.array(z.string())).optional(),
 });
 export type FileInfo = z.infer<typeof FileInfoSchema>;
 

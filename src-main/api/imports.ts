@@ -90,27 +90,41 @@ function csvText(name: string, bytes: Uint8Array, size: number): string {
   return loose.replace(/^\uFEFF/, '');
 }
 
+/** Different values of a column past which it is not listed in FileInfo.values. */
+const MAX_LISTED_VALUES = 20;
+
 /**
- * In each column, the first NaN, ±inf or empty field among the rows of a CSV's head (its
- * last, maybe cut, line left out unless the file was read whole): what training would
- * stop at, unless told to drop such rows.
+ * What the rows of a CSV's head (its last, maybe cut, line left out unless the file was
+ * read whole) say of each column: its first NaN, ±inf or empty field, which training would
+ * stop at unless told to drop such rows; and its values when there are few (a label's classes).
  */
-function firstMissing(text: string, whole: boolean, columns: string[], header: boolean): NonNullable<FileInfo['missing']> {
+function scanColumns(text: string, whole: boolean, columns: string[], header: boolean): Pick<FileInfo, 'missing' | 'values'> {
   const end = whole ? text.length : text.lastIndexOf('\n');
   const parsed = Papa.parse<string[]>(text.slice(0, Math.max(0, end)));
   const found = new Map<number, { line: number; column: string; value: string }>();
+  const distinct = columns.map(() => new Set<string>() as Set<string> | null);
   for (let r = header ? 1 : 0; r < parsed.data.length; r++) {
     const row = parsed.data[r];
     if (row.length === 1 && row[0].trim() === '') continue;
     for (let c = 0; c < row.length && c < columns.length; c++) {
-      if (found.has(c)) continue;
       const v = row[c].trim();
+      const seen = distinct[c];
+      if (seen && v !== '' && !seen.has(v)) {
+        if (seen.size === MAX_LISTED_VALUES) distinct[c] = null;
+        else seen.add(v);
+      }
+      if (found.has(c)) continue;
       const n = parseNumber(v);
       // Text (a class name) is the reader's to judge; NaN, ±inf and empty fields are what drop leaves out.
       if (v === '' || (n !== undefined && !Number.isFinite(n))) found.set(c, { line: r + 1, column: columns[c], value: v });
     }
   }
-  return [...found.entries()].sort((a, b) => a[1].line - b[1].line || a[0] - b[0]).map(([, m]) => m);
+  const values: Record<string, string[]> = {};
+  distinct.forEach((seen, c) => {
+    if (seen && seen.size > 0) values[columns[c]] = [...seen].sort((a, b) => (Number(a) - Number(b)) || a.localeCompare(b));
+  });
+  const missing = [...found.entries()].sort((a, b) => a[1].line - b[1].line || a[0] - b[0]).map(([, m]) => m);
+  return { missing, values };
 }
 
 /** What a data file holds: a CSV's columns, or the arrays of an array file. */
@@ -149,7 +163,7 @@ export async function inspectFile(file: string): Promise<FileInfo> {
       const c = columns[twice];
       throw new Error(`${name} line 1: the column name '${c}' appears more than once (columns ${columns.indexOf(c) + 1} and ${twice + 1}); give each column its own name`);
     }
-    return { name, file, bytes: size, kind: 'csv', columns, header, sample: rows.slice(header ? 1 : 0, 6), arrays: [], missing: firstMissing(text, whole, columns, header) };
+    return { name, file, bytes: size, kind: 'csv', columns, header, sample: rows.slice(header ? 1 : 0, 6), arrays: [], ...scanColumns(text, whole, columns, header) };
   }
   const bytes = new Uint8Array(readFileSync(file));
   let arrays: FileInfo['arrays'];

@@ -98,6 +98,7 @@ export class ExperimentForm {
     if (info.kind === 'csv') {
       this.csvLabel = info.columns[info.columns.length - 1] ?? '';
       this.csvFeatures = info.columns.filter((c) => c !== this.csvLabel);
+      this.fitOutput();
     } else {
       const keys = info.arrays.map((a) => a.key);
       this.xKey = keys.find((k) => /x/i.test(k)) ?? keys[0] ?? '';
@@ -112,6 +113,15 @@ export class ExperimentForm {
   setLabel(column: string): void {
     this.csvLabel = column;
     this.csvFeatures = this.csvFeatures.filter((c) => c !== column);
+    this.fitOutput();
+  }
+
+  /** The classes a CSV's label column shows in its first rows, if it has few (FileInfo.values). */
+  labelClasses = $derived(this.sourceKind === 'file' && this.file?.kind === 'csv' ? (this.file.values?.[this.csvLabel] ?? null) : null);
+
+  /** Softmax for a label with more than two classes, as the generators with classes do. */
+  private fitOutput(): void {
+    if ((this.file?.values?.[this.csvLabel]?.length ?? 0) > 2) this.output = 'softmax';
   }
 
   toggleFeature(column: string): void {
@@ -343,6 +353,14 @@ export class ExperimentForm {
       issues.unshift({
         path: 'data.train.csv',
         message: `${this.file!.name} line ${missing.line}, column '${missing.column}': ${what} is not a finite number; leave out such examples below, or the column`,
+      });
+    }
+    const classes = this.labelClasses;
+    if (this.output === 'sigmoid' && classes && classes.length > 2) {
+      const shown = classes.length > 5 ? `${classes.slice(0, 5).join(', ')}, …` : classes.join(', ');
+      issues.unshift({
+        path: 'model.output',
+        message: `the label column '${this.csvLabel}' holds ${classes.length} classes (${shown}); sigmoid is for 2: use softmax`,
       });
     }
     // First: dropping rows does not help a feature column of text.

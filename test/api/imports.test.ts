@@ -51,6 +51,12 @@ describe('inspecting a CSV', () => {
     expect((await inspectFile(file('full.csv', 'x1,y\n1,setosa\n2,virginica\n'))).missing).toEqual([]);
   });
 
+  it('lists the values of columns with few (a label\'s classes), and leaves out the others', async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => `${i / 7},${['b', 'a', 'c'][i % 3]},${i % 3}`);
+    const info = await inspectFile(file('classes.csv', ['x,name,y', ...rows].join('\n')));
+    expect(info.values).toEqual({ name: ['a', 'b', 'c'], y: ['0', '1', '2'] });
+  });
+
   it('refuses an empty file', async () => {
     expect(await refusal(file('empty.csv', ''))).toBe('empty.csv is empty (0 bytes): a CSV needs a header row or data rows');
     expect(await refusal(file('blank.csv', '\n\n'))).toBe('blank.csv has no rows: only empty lines');

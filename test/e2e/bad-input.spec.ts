@@ -96,6 +96,17 @@ test.describe('bad input', () => {
     expect(errors).toEqual([]);
   });
 
+  test('a label with three classes picks softmax, and says why sigmoid will not do', async ({ page }) => {
+    await newExperiment(page);
+    await page.getByRole('radio', { name: /File/ }).check();
+    const rows = Array.from({ length: 60 }, (_, i) => `${Math.cos(i)},${Math.sin(i)},${i % 3}`);
+    await page.getByLabel('Data file to import').setInputFiles({ name: 'three.csv', mimeType: 'text/csv', buffer: Buffer.from(['x1,x2,y', ...rows].join('\n')) });
+    await expect(page.getByLabel('Output')).toHaveValue('softmax');
+    await page.getByLabel('Output').selectOption('sigmoid');
+    await expect(page.getByText("the label column 'y' holds 3 classes (0, 1, 2); sigmoid is for 2: use softmax")).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeDisabled();
+  });
+
   test('a network too large for the workbench is a problem at its hidden layers', async ({ page }) => {
     await newExperiment(page);
     await page.getByLabel('Units of hidden layer 1', { exact: true }).fill('10000');
