@@ -16,6 +16,7 @@ import {
   sizeIssues,
   type DataSize,
 } from '../../src-api';
+import { arrayShapeIssue } from '../lib/array-shapes';
 
 /**
  * A swept field's text as its list of values: "0.1, 0.5, 1.2", "1..5" (integers, step 1),
@@ -354,6 +355,13 @@ export class ExperimentForm {
         path: 'data.train.csv',
         message: `${this.file!.name} line ${missing.line}, column '${missing.column}': ${what} is not a finite number; leave out such examples below, or the column`,
       });
+    }
+    const f = this.sourceKind === 'file' ? this.file : null;
+    if (f?.kind === 'arrays') {
+      const x = f.arrays.find((a) => a.key === this.xKey);
+      const y = f.arrays.find((a) => a.key === this.yKey);
+      const shapes = x && y ? arrayShapeIssue(x, y, this.examplesAxis) : null;
+      if (shapes) issues.unshift({ path: 'data.train', message: `${f.name}: ${shapes}` });
     }
     const classes = this.labelClasses;
     if (this.output === 'sigmoid' && classes && classes.length > 2) {
