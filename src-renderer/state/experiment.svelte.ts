@@ -313,11 +313,14 @@ export class ExperimentForm {
     return config as RunConfigInput;
   });
 
+  /** csvFeatures as a set: a file can have thousands of columns. */
+  featureSet = $derived(new Set(this.csvFeatures));
+
   /** The first NaN, ±inf or empty value the CSV's first rows hold in a column this run reads. */
   missingValue = $derived.by(() => {
     const f = this.sourceKind === 'file' ? this.file : null;
     if (!f || f.kind !== 'csv') return null;
-    return (f.missing ?? []).find((m) => m.column === this.csvLabel || this.csvFeatures.includes(m.column)) ?? null;
+    return (f.missing ?? []).find((m) => m.column === this.csvLabel || this.featureSet.has(m.column)) ?? null;
   });
 
   /**
@@ -330,7 +333,7 @@ export class ExperimentForm {
     if (!f || f.kind !== 'csv') return null;
     const number = (v: string) => v.trim() === '' || Number.isFinite(Number(v)) || /^[+-]?(nan|inf|infinity)$/i.test(v.trim());
     for (const [r, row] of f.sample.entries()) {
-      const c = row.findIndex((v, i) => this.csvFeatures.includes(f.columns[i]) && !number(v));
+      const c = row.findIndex((v, i) => !number(v) && this.featureSet.has(f.columns[i]));
       if (c !== -1) return { line: r + (f.header ? 2 : 1), column: f.columns[c], value: row[c] };
     }
     return null;
