@@ -147,7 +147,8 @@ describe('layerlab export --runs', () => {
     expect(get('hidden')).toBe('[3]');
     expect(get('optimizer')).toBe('adam');
     expect(get('normalize')).toBe('standardize');
-    expect(get('train_cost_step')).toBe('59');
+    // A finished run's latest metrics are its final evaluation, after the 60th iteration.
+    expect(get('train_cost_step')).toBe('60');
     expect(Number(get('duration_s'))).toBeGreaterThanOrEqual(0);
     expect(await main(['export', '--runs', '--search', 'no run has this name', '--out', file, '--store', store])).toBe(0);
     expect(readFileSync(file, 'utf8').split('\n')[1]).toBe('');
