@@ -8,8 +8,8 @@
  *
  * A matrix may also view a region of a growable buffer (WebAssembly memory, see
  * wasm/arena.ts). Growing that memory detaches every view on it, so such a matrix
- * re-creates its view the next time `data` is read: keep the Matrix, not its
- * `data`, across anything that may allocate.
+ * re-creates its view the next time `data` is read after a growth: keep the Matrix,
+ * not its `data`, across anything that may allocate.
  */
 
 export type Precision = 'float64' | 'float32';
@@ -20,9 +20,14 @@ export class ShapeError extends Error {
   override name = 'ShapeError';
 }
 
-/** Memory whose `buffer` is replaced when it grows, such as a WebAssembly.Memory. */
+/**
+ * Memory whose `buffer` is replaced when it grows, such as a WebAssembly memory (an
+ * Arena), with a count of its growths.
+ */
 export interface GrowableBuffer {
   readonly buffer: ArrayBuffer;
+  /** How many times the memory has grown: each growth detaches every view on it. */
+  readonly generation: number;
 }
 
 export class Matrix {
@@ -35,6 +40,8 @@ export class Matrix {
   /** Where the values live when the matrix views a growable buffer (else null, 0). */
   #memory: GrowableBuffer | null = null;
   #byteOffset = 0;
+  /** The memory's generation when #data was made. */
+  #generation = 0;
 
   constructor(rows: number, cols: number, data: FloatArray) {
     if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {
@@ -60,15 +67,19 @@ export class Matrix {
     const m = new Matrix(rows, cols, viewOf(memory.buffer, byteOffset, rows * cols, precision));
     m.#memory = memory;
     m.#byteOffset = byteOffset;
+    m.#generation = memory.generation;
     return m;
   }
 
   /** The values, row-major. A view on growable memory is re-created if the memory grew. */
   get data(): FloatArray {
-    const d = this.#data;
-    // A detached view has length 0; only a matrix on growable memory can lose its buffer.
-    if (d.length === this.#length || this.#memory === null) return d;
-    return (this.#data = viewOf(this.#memory.buffer, this.#byteOffset, this.#length, this.#precision));
+    const memory = this.#memory;
+    // The memory's count of growths, not the view's length, says whether the view is
+    // detached: V8's optimized code (Node 20) was seen reading a detached view's length
+    // as its old one, so a reused training thread went on with a dead view.
+    if (memory === null || memory.generation === this.#generation) return this.#data;
+    this.#generation = memory.generation;
+    return (this.#data = viewOf(memory.buffer, this.#byteOffset, this.#length, this.#precision));
   }
 
   /** The growable memory this matrix views, or null for a matrix that owns its array. */

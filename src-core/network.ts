@@ -262,7 +262,7 @@ export class Network {
    */
   private input(ws: Workspace, X: Matrix, fresh: boolean): Matrix {
     const arena = this.kernels.arena;
-    if (!arena || (X.memory === arena.memory && X.precision === this.precision)) return X;
+    if (!arena || (X.memory === arena && X.precision === this.precision)) return X;
     if (!fresh && ws.inputFrom === X && ws.input) return ws.input;
     ws.input ??= this.allocate(X.rows, X.cols);
     if (ws.input.memory === null) return X; // the arena could not grow: the kernels fall back

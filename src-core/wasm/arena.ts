@@ -19,7 +19,7 @@
  * large per-run copies (of X, and X packed) as soon as the run ends. WebAssembly memory never
  * shrinks; the arena keeps its high-water mark.
  */
-import { Matrix, type Precision } from '../matrix';
+import { type GrowableBuffer, Matrix, type Precision } from '../matrix';
 
 type Gemm = (A: number, B: number, C: number, M: number, N: number, K: number, alpha: number, beta: number) => void;
 
@@ -97,7 +97,7 @@ const MAX_PAGES = 65536;
 /** Every region starts on a cache line. */
 const ALIGN = 64;
 
-export class Arena {
+export class Arena implements GrowableBuffer {
   readonly memory: WebAssembly.Memory;
   readonly exports: KernelExports;
   /** The exports of each precision, without their suffix. */
@@ -132,6 +132,11 @@ export class Arena {
     return table as unknown as PrecisionExports;
   }
 
+  /** The memory's current buffer (replaced by each growth). */
+  get buffer(): ArrayBuffer {
+    return this.memory.buffer;
+  }
+
   /** Bytes currently allocated to live matrices. */
   get bytesInUse(): number {
     return this.inUse;
@@ -150,7 +155,7 @@ export class Arena {
     const bytes = rows * cols * (precision === 'float32' ? 4 : 8);
     const start = this.allocate(bytes);
     if (start === null) return null;
-    const m = Matrix.view(rows, cols, precision, this.memory, start);
+    const m = Matrix.view(rows, cols, precision, this, start);
     // Regions are reused: clear what a previous owner left.
     m.data.fill(0);
     // The matrix is its own unregister token (held weakly), for dispose.
@@ -165,7 +170,7 @@ export class Arena {
    * Does nothing for a matrix that is not this arena's or was disposed already.
    */
   dispose(m: Matrix): void {
-    if (m.memory !== this.memory || !this.registry.unregister(m)) return;
+    if (m.memory !== this || !this.registry.unregister(m)) return;
     this.release(m.byteOffset, roundUp(m.size * (m.precision === 'float32' ? 4 : 8)));
   }
 

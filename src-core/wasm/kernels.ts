@@ -145,7 +145,7 @@ const ACT: Partial<Record<Activation['name'], 1 | 2 | 3>> = { tanh: 1, sigmoid: 
 
 /** The kernels of one arena, falling back to the reference for matrices outside it. */
 export function wasmKernels(arena: Arena, name: string): MatrixKernels {
-  const memory: GrowableBuffer = arena.memory;
+  const memory: GrowableBuffer = arena;
   /**
    * The exports for these operands, or null when they are not all in the arena
    * in one precision. (Fixed parameters, not a rest array: this runs on every
@@ -332,6 +332,6 @@ export function wasmKernels(arena: Arena, name: string): MatrixKernels {
 /** A copy of M that `kernels` can run on: M itself when it already is one. */
 export function residentCopy(kernels: MatrixKernels, M: Matrix, precision = M.precision): Matrix {
   const arena = kernels.arena;
-  if (!arena || (M.memory === arena.memory && M.precision === precision)) return M;
+  if (!arena || (M.memory === arena && M.precision === precision)) return M;
   return arena.copy(M, precision) ?? M;
 }

@@ -44,7 +44,7 @@ function layout(arena: Arena, precision: Precision, shapes: [number, number][]) 
   const base = region.data.byteOffset;
   let at = GAP;
   const views = shapes.map(([r, c], i) => {
-    const m = Matrix.view(r, c, precision, arena.memory, base + at * bytes);
+    const m = Matrix.view(r, c, precision, arena, base + at * bytes);
     at += sizes[i] + GAP;
     return m;
   });

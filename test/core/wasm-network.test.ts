@@ -53,7 +53,7 @@ describe('the kernels a network gets', () => {
     expect(wasmVariant).not.toBe('reference');
     const net = new Network({ sizes: [2, 3, 1], activations: ['tanh'], output: 'sigmoid' });
     expect(net.kernels.name).toBe(`wasm-${wasmVariant}`);
-    expect(net.W[0].memory).toBe(net.kernels.arena!.memory);
+    expect(net.W[0].memory).toBe(net.kernels.arena);
   });
 
   it('can be forced to the TypeScript reference, per network or for the process', () => {
