@@ -574,8 +574,14 @@ export class SweepRun {
 
   private end(): SweepOutcome {
     this.flushHistory();
-    const status: SweepStatus = this.stopping?.status ?? 'completed';
-    const error = this.stopping?.error ?? null;
+    let status: SweepStatus = this.stopping?.status ?? 'completed';
+    let error = this.stopping?.error ?? null;
+    // A sweep whose every trial failed has nothing to show: it failed, whatever max_failures.
+    const first = this.trials.find((t) => t.status === 'failed');
+    if (status === 'completed' && first && this.trials.every((t) => t.status === 'failed')) {
+      status = 'failed';
+      error = `every trial failed; the first: trial ${first.index}: ${first.reason}`;
+    }
     try {
       const current = this.store.getSweep(this.id).status;
       if (current === 'running') this.store.setSweepStatus(this.id, status, { error: error ?? undefined });

@@ -296,6 +296,17 @@ describe('a sweep on two trial processes', () => {
     expect(store.getSweep(sweepId)).toMatchObject({ status: 'failed', error: outcome.error });
   });
 
+  it('fails a sweep whose every trial failed, without max_failures, naming the first reason', async () => {
+    openStore();
+    const missing = { x: { file: 'missing-x.npy' }, y: { file: 'missing-y.npy' } };
+    const { run, sweepId } = sweep({ base: smallBase(300, 100), parameters: { 'data.train': [missing, { ...missing, scale: 2 }] } }, { concurrency: 1 });
+    const outcome = await run.run();
+    expect(outcome.trials.map((t) => t.status)).toEqual(['failed', 'failed']);
+    expect(outcome.status).toBe('failed');
+    expect(outcome.error).toBe(`every trial failed; the first: trial 0: data.train.x: no such file: ${path.join(dir, 'missing-x.npy')}`);
+    expect(store.getSweep(sweepId)).toMatchObject({ status: 'failed', error: outcome.error });
+  });
+
   it('interrupts (Ctrl-C): running trials are recorded as interrupted and run again on resume', async () => {
     openStore();
     const spec = { base: smallBase(5_000_000, 1000), parameters: { 'model.hidden': [[1], [2], [3]] } };
