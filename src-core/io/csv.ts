@@ -90,6 +90,16 @@ async function* chunks(input: CsvInput): AsyncGenerator<string> {
 }
 
 /**
+ * Whether a first row is a header, by its fields alone ('auto'): one of them is not a number
+ * while the field below it is (so a column of class names is no header), or, with no row
+ * below, any of them is not a number.
+ */
+export function looksLikeHeader(first: readonly string[], second: readonly string[] | null): boolean {
+  if (!second) return first.some((v) => parseNumber(v) === undefined);
+  return first.some((v, i) => parseNumber(v) === undefined && second[i] !== undefined && parseNumber(second[i]) !== undefined);
+}
+
+/**
  * A number as NumPy's float() would read it, or undefined when the field is not a
  * number. Accepts exponents, surrounding spaces, 'nan', 'inf', 'infinity' (any case);
  * rejects empty fields and JavaScript-only forms such as '0x1F'.
@@ -324,10 +334,8 @@ class CsvReader {
       header = opts.header;
     } else if (typeof opts.label === 'string' || opts.features?.some((c) => typeof c === 'string')) {
       header = true;
-    } else if (second) {
-      header = f.some((v, i) => parseNumber(v) === undefined && second[i] !== undefined && parseNumber(second[i]) !== undefined);
     } else {
-      header = f.some((v) => parseNumber(v) === undefined);
+      header = looksLikeHeader(f, second);
     }
     const names = header ? f.map((v) => v.trim()) : f.map((_, i) => String(i));
     const pick = (c: string | number, role: string): number => {

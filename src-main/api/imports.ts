@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, openSync, readSync, closeSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import Papa from 'papaparse';
-import { parseNumber } from '../../src-core/io/csv';
+import { looksLikeHeader, parseNumber } from '../../src-core/io/csv';
 import { listHdf5 } from '../../src-core/io/hdf5';
 import { listMat } from '../../src-core/io/mat';
 import { readNpyHeader } from '../../src-core/io/npy';
@@ -141,11 +141,8 @@ export async function inspectFile(file: string): Promise<FileInfo> {
     const kept = parsed.data.map((r, i) => ({ r, line: i + 1 })).filter(({ r }) => !(r.length === 1 && r[0].trim() === ''));
     const rows = kept.map((k) => k.r);
     const first = rows[0] ?? [];
-    // The core reader's rule ('auto'): a header when one of its fields is not a number while
-    // the field below it is (so a column of class names is no header), or, alone, any field.
-    const numeric = (s: string) => parseNumber(s) !== undefined;
-    const second = rows[1];
-    const header = second ? first.some((v, i) => !numeric(v) && second[i] !== undefined && numeric(second[i])) : first.some((v) => !numeric(v));
+    // The core reader's rule, so that the form shows the columns training will read.
+    const header = looksLikeHeader(first, rows[1] ?? null);
     if (rows.length === 0) throw new Error(`${name} has no rows: only empty lines`);
     if (header && rows.length === 1 && whole && text.split(/\r?\n/).slice(kept[0].line).every((l) => l.trim() === '')) {
       throw new Error(`${name} has a header but no data rows`);

@@ -16,7 +16,7 @@ import {
   sizeIssues,
   type DataSize,
 } from '../../src-api';
-import { arrayShapeIssue } from '../lib/array-shapes';
+import { arrayShapeIssue, examplesOf } from '../lib/array-shapes';
 
 /**
  * A swept field's text as its list of values: "0.1, 0.5, 1.2", "1..5" (integers, step 1),
@@ -241,7 +241,7 @@ export class ExperimentForm {
     if (f.kind === 'csv') return { inputs: this.csvFeatures.length };
     const x = f.arrays.find((a) => a.key === this.xKey);
     if (!x || x.shape.length === 0) return {};
-    const examples = this.examplesAxis === 0 ? x.shape[0] : x.shape[x.shape.length - 1];
+    const examples = examplesOf(x, this.examplesAxis);
     const perExample = this.examplesAxis === 0 ? x.shape.slice(1) : x.shape.slice(0, -1);
     return { inputs: perExample.reduce((p, n) => p * n, 1), examples };
   });
