@@ -132,15 +132,18 @@ describe('a sweep on two trial processes', () => {
     const own = new TrialPool({ hosts: recordingHosts, size: 1 });
     try {
       openStore();
-      const { run } = sweep({ base: smallBase(3000, 1000), parameters: { 'model.hidden': [[2], [3], [4]] } }, { pool: own, concurrency: 1 });
+      // Long enough for a trial to yield (every 50 ms), so that the driver hears of its start
+      // before its end: in one thread, a trial of a few ms is started and ended in one turn.
+      const steps = 60_000;
+      const { run } = sweep({ base: smallBase(steps, 10_000), parameters: { 'model.hidden': [[2], [3], [4]] } }, { pool: own, concurrency: 1 });
       const outcome = await run.run();
       expect(outcome.trials.map((t) => t.status)).toEqual(['completed', 'completed', 'completed']);
       expect(asked).toHaveLength(3);
       expect(asked[0]).toBe(FIRST_PROGRESS_EVERY);
-      // The pace of the trial before: 3000 steps over its time from start to end (the driver
+      // The pace of the trial before: its steps over its time from start to end (the driver
       // takes the end a little before it records finishedAt, so its pace is not slower).
       const [first] = outcome.trials;
-      const pace = 3000 / (first.finishedAt! - first.startedAt!);
+      const pace = steps / (first.finishedAt! - first.startedAt!);
       expect(asked[1]).toBeGreaterThanOrEqual(Math.floor(pace * PROGRESS_TARGET_MS));
       for (const every of asked.slice(1)) expect(every).toBeGreaterThan(FIRST_PROGRESS_EVERY);
     } finally {

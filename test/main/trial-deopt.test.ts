@@ -36,7 +36,10 @@ function config(seed: number) {
 async function traceTrials(trials: number): Promise<{ trace: string; statuses: string[] }> {
   const program = trialProgram();
   const child = fork(program.entry, [], {
-    execArgv: [...program.execArgv, '--trace-deopt', '--trace-opt'],
+    // Compiling on the main thread makes V8's tiering the same on a busy machine as on an
+    // idle one: with concurrent compiles, a job that finishes late (other tests running)
+    // installs code optimized on different feedback, and a deopt came and went with the load.
+    execArgv: [...program.execArgv, '--trace-deopt', '--trace-opt', '--no-concurrent-recompilation'],
     serialization: 'advanced',
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
