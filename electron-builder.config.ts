@@ -79,7 +79,7 @@ export function layerlabBuilderConfig(options: LayerlabBuildOptions = {}): Confi
     // Written into the packaged package.json: Electron reads desktopName there.
     extraMetadata: { desktopName: DESKTOP_NAME, ...(projectHomepage() ? {} : { homepage: PLACEHOLDER_HOMEPAGE }) },
     files: [
-      { from: options.buildDir ?? 'out', to: 'out', filter: ['**/*', '!**/*.map'] },
+      { from: options.buildDir ?? 'out', to: 'out', filter: ['**/*', '!**/*.map', '!first-view/**'] },
       'package.json',
       ...TRIM,
     ],

@@ -56,6 +56,22 @@ export interface Preloaded {
   result: unknown;
 }
 
+/**
+ * The runs view rendered on the server, from the same page of runs: what the renderer's
+ * server build exports (src-renderer/first-view.ts, built into out/first-view/) and
+ * `layerlab ui` puts into the page's `#app`, marked with SERVER_RENDERED_ATTRIBUTE.
+ */
+export type RenderFirstView = (page: Preloaded, theme: 'light' | 'dark') => string;
+
+/**
+ * The cookie in which the page keeps its theme ('light' or 'dark'), so that `layerlab ui`
+ * renders the first view in it.
+ */
+export const THEME_COOKIE = 'layerlab_theme';
+
+/** The attribute on the page's `#app` when it holds the server-rendered first view. */
+export const SERVER_RENDERED_ATTRIBUTE = 'data-server-rendered';
+
 const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
 
 /**

@@ -44,6 +44,7 @@ export const command: Command = {
     }
     console.log(`Layerlab is running at ${server.url}`);
     console.log(`  store: ${store.dir}`);
+    if (server.firstViewProblem) console.log(`  note: the runs view is rendered in the browser only (${server.firstViewProblem})`);
     console.log('  Ctrl-C to stop');
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);

@@ -25,11 +25,21 @@ export function requestToken(req: IncomingMessage): string {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const query = url.searchParams.get('token');
   if (query) return query;
+  return cookie(req, COOKIE) ?? '';
+}
+
+/** A cookie's value in a request, or null. */
+export function cookie(req: IncomingMessage, wanted: string): string | null {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [name, ...rest] = part.trim().split('=');
-    if (name === COOKIE) return decodeURIComponent(rest.join('='));
+    if (name !== wanted) continue;
+    try {
+      return decodeURIComponent(rest.join('='));
+    } catch {
+      return null;
+    }
   }
-  return '';
+  return null;
 }
 
 /** The Host values this server answers to. */

@@ -8,15 +8,17 @@
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { API_LIMITS } from '../../src-api/schemas';
 import { responseText } from '../api/raw-json';
 import type { LayerlabApi } from '../api/service';
 import { MAX_IMPORT_BYTES, inspectFile, saveImport } from '../api/imports';
-import { COOKIE, hostAllowed, newToken, originAllowed, requestToken, tokensEqual } from './auth';
-import { PRELOAD_ELEMENT, type Preloaded, RUNS_FIRST_PAGE } from '../../src-api/run-columns';
+import { COOKIE, cookie, hostAllowed, newToken, originAllowed, requestToken, tokensEqual } from './auth';
+import { PRELOAD_ELEMENT, type Preloaded, RUNS_FIRST_PAGE, THEME_COOKIE } from '../../src-api/run-columns';
 import { listRunColumns } from '../api/runs-list';
+import { loadFirstView } from './first-view';
 import { jsonDataBlock, securityHeaders, serveFile, serveIndex } from './static-files';
 
 export interface UiServerOptions {
@@ -34,6 +36,8 @@ export interface UiServer {
   token: string;
   /** The address to open, with the token. */
   url: string;
+  /** Why pages come without their first view rendered (the app renders it), or null. */
+  firstViewProblem: string | null;
   close(): Promise<void>;
 }
 
@@ -44,6 +48,8 @@ const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 export async function startUiServer(options: UiServerOptions): Promise<UiServer> {
   const token = options.token ?? newToken();
   const { api, rendererDir } = options;
+  // The renderer's server build sits beside its browser build (the same sources).
+  const firstView = await loadFirstView(join(rendererDir, '..', 'first-view'));
   let port = 0;
 
   const authorized = (req: IncomingMessage) => tokensEqual(requestToken(req), token);
@@ -84,7 +90,9 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       return;
     }
     if (url.pathname === '/' || url.pathname === '/index.html') {
-      await serveIndex(rendererDir, preload, res);
+      const saved = cookie(req, THEME_COOKIE);
+      const theme = saved === 'dark' || saved === 'light' ? saved : null;
+      await serveIndex(rendererDir, { theme, parts: () => firstPage(theme ?? 'light') }, res);
       return;
     }
     await serveFile(rendererDir, url.pathname, res);
@@ -92,18 +100,29 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
 
   /**
    * The runs view's first page, for the page's HTML (src-api/run-columns.ts, RUNS_FIRST_PAGE):
-   * a tab opening on the runs table shows it without waiting for its WebSocket. If the
-   * store cannot list now, nothing: the page asks over the WebSocket and shows the error.
+   * as data, so that a tab opening on the runs table has its runs without waiting for its
+   * WebSocket, and rendered (first-view.ts), so that it shows them before the app's code
+   * has run. If the store cannot list now, neither: the page asks over the WebSocket and
+   * shows the error. If the rendering fails, the app renders the rows.
    */
-  function preload(): string {
+  function firstPage(theme: 'light' | 'dark'): { head: string; app: string } {
+    let preloaded: Preloaded;
     try {
       const result = listRunColumns(api.store, RUNS_FIRST_PAGE, new Map(), (id) => api.trainer.unrecorded(id));
-      const preloaded: Preloaded = { method: 'runs.table', params: RUNS_FIRST_PAGE, result };
-      return jsonDataBlock(PRELOAD_ELEMENT, preloaded);
+      preloaded = { method: 'runs.table', params: RUNS_FIRST_PAGE, result };
     } catch {
-      return '';
+      return { head: '', app: '' };
     }
+    let app = '';
+    try {
+      app = firstView.render?.(preloaded, theme) ?? '';
+    } catch (error) {
+      if (!firstViewFailed) console.warn(`layerlab ui: the runs view is rendered in the browser only: ${(error as Error).message}`);
+      firstViewFailed = true;
+    }
+    return { head: jsonDataBlock(PRELOAD_ELEMENT, preloaded), app };
   }
+  let firstViewFailed = false;
 
   /**
    * POST /import: a data file chosen in the browser (the page has no paths). Needs the
@@ -176,12 +195,14 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   });
   port = (server.address() as AddressInfo).port;
   // The first listing of a store reads its pages from the disk and prepares its statements
-  // (about 200 ms on 10,000 runs); done now, the first page the user opens does not wait.
-  setImmediate(preload);
+  // (about 200 ms on 10,000 runs), and the first rendering compiles its code; done now, the
+  // first page the user opens does not wait.
+  setImmediate(() => firstPage('light'));
 
   return {
     port,
     token,
+    firstViewProblem: firstView.problem,
     url: `http://${HOST}:${port}/?token=${token}`,
     async close() {
       for (const client of wss.clients) client.terminate();

@@ -6,6 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
+import { SERVER_RENDERED_ATTRIBUTE } from '../../src-api/run-columns';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -111,14 +112,26 @@ export function firstFilesLink(html: string): string {
   return links.join(', ');
 }
 
+/** What a request's page adds to index.html. */
+export interface PageAdditions {
+  /** The theme the page is rendered in, as `<html data-theme>`; null leaves it to the app. */
+  theme: 'light' | 'dark' | null;
+  /**
+   * Made once the page's start has gone out: HTML for the end of its <head>, and the
+   * server-rendered first view for its `#app` ('' for none; else `#app` is marked
+   * SERVER_RENDERED_ATTRIBUTE).
+   */
+  parts(): { head: string; app: string };
+}
+
 /**
- * The app's page (index.html) with `head()` (HTML) added at the end of its <head>: made per
- * request, never cached. The headers (with the Link header of the first files) and the
- * page up to that point go out before `head()` runs, so that the browser starts the page's
- * renderer and its first fetches while the server makes the rest. Unlike a file, a missing
+ * The app's page (index.html) with `page`'s additions: made per request, never cached. The
+ * headers (with the Link header of the first files) and the page up to the end of its
+ * <head> go out before `page.parts()` runs, so that the browser starts the page's renderer
+ * and its first fetches while the server makes the rest. Unlike a file, a missing
  * index.html is a 500 with what to do.
  */
-export async function serveIndex(root: string, head: () => string, res: ServerResponse): Promise<void> {
+export async function serveIndex(root: string, page: PageAdditions, res: ServerResponse): Promise<void> {
   let html: string;
   try {
     html = await readFile(join(root, 'index.html'), 'utf8');
@@ -128,14 +141,20 @@ export async function serveIndex(root: string, head: () => string, res: ServerRe
   }
   const link = firstFilesLink(html);
   res.writeHead(200, { 'Content-Type': TYPES['.html'], 'Cache-Control': 'no-store', ...(link ? { Link: link } : {}) });
+  if (page.theme) html = html.replace(/<html\b/, `<html data-theme="${page.theme}"`);
   const at = html.indexOf('</head>');
   if (at < 0) {
-    res.end(html + head());
+    res.end(html + page.parts().head);
     return;
   }
   res.write(html.slice(0, at));
-  res.end(head() + html.slice(at));
+  const { head, app } = page.parts();
+  const rest = app ? html.slice(at).replace(APP_ELEMENT, `<div id="app" ${SERVER_RENDERED_ATTRIBUTE}>${app}</div>`) : html.slice(at);
+  res.end(head + rest);
 }
+
+/** The app's empty element in index.html. */
+const APP_ELEMENT = '<div id="app"></div>';
 
 /**
  * A JSON value as an HTML data block (`<script type="application/json" id=…>`), which the

@@ -74,7 +74,17 @@ export class RendererClient {
   }
 }
 
+/**
+ * On the server that renders the page's first view (src-renderer/first-view.ts) nothing is
+ * asked: rendering runs no effects, and the page's own client takes over in the browser.
+ */
+const noTransport: Transport = {
+  request: () => Promise.reject(new Error('no API while the first view is rendered on the server')),
+  subscribe: () => () => {},
+};
+
 function makeClient(): RendererClient {
+  if (typeof window === 'undefined') return new RendererClient(noTransport);
   const b = bridge();
   if (b) {
     connection.state = 'open';

@@ -46,11 +46,17 @@ export function href(route: Route): string {
   }
 }
 
-export const router = $state<{ route: Route }>({ route: parse(location.hash) });
+// On the server that renders the page's first view (src-renderer/first-view.ts) there is
+// no address: the runs table.
+const inBrowser = typeof window !== 'undefined';
 
-window.addEventListener('hashchange', () => {
-  router.route = parse(location.hash);
-});
+export const router = $state<{ route: Route }>({ route: inBrowser ? parse(location.hash) : { view: 'runs' } });
+
+if (inBrowser) {
+  window.addEventListener('hashchange', () => {
+    router.route = parse(location.hash);
+  });
+}
 
 export function go(route: Route): void {
   location.hash = href(route);

@@ -3,6 +3,7 @@
  * objects in a raw state array (no deep proxies over 10,000 rows); a change replaces a row.
  * Sorting and filtering happen here, so every column can be sorted and searched.
  */
+import type { Result } from '../../src-api';
 import { RUNS_FIRST_PAGE, type RunTableRow as RunRow, tableRows } from '../../src-api/run-columns';
 import { api } from '../lib/api';
 import { preloaded } from '../lib/preload';
@@ -52,6 +53,11 @@ class RunsState {
   private again = false;
 
   constructor() {
+    // `layerlab ui` sends the first page inside the HTML, with the rows already rendered
+    // from it (src-renderer/first-view.ts): taken now, before the app is hydrated, so that
+    // its first render has the rows the server rendered.
+    const inPage = preloaded('runs.table', RUNS_FIRST_PAGE);
+    if (inPage) this.showFirstPage(inPage, 0);
     onEvent((event) => {
       if (event.type === 'runs.changed') this.refresh();
       else if (event.type === 'run.status') this.patch(event.runId, (r) => ({ ...r, status: event.status }));
@@ -87,16 +93,12 @@ class RunsState {
     const FIRST = RUNS_FIRST_PAGE.limit;
     const PAGE = 2500;
     try {
-      const started = performance.now();
-      // `layerlab ui` sends the first page inside the HTML; otherwise (Electron) it is asked for.
-      const answer = preloaded('runs.table', RUNS_FIRST_PAGE) ?? (await api.call('runs.table', RUNS_FIRST_PAGE));
-      const first = tableRows(answer.columns);
-      measure('runs-list', started, { runs: first.length });
-      this.rows = first;
-      this.since = answer.now;
-      this.loaded = true;
-      this.error = null;
-      if (first.length < FIRST) return;
+      // Unless the page brought it (see the constructor), the first page is asked for.
+      if (!this.loaded) {
+        const started = performance.now();
+        this.showFirstPage(await api.call('runs.table', RUNS_FIRST_PAGE), started);
+      }
+      if (this.rows.length < FIRST) return;
       this.loadingMore = true;
       // Let the first page paint before the rest arrives.
       await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
@@ -115,6 +117,19 @@ class RunsState {
     } finally {
       this.loadingMore = false;
     }
+  }
+
+  /**
+   * Shows the newest runs, the answer to runs.table with RUNS_FIRST_PAGE: from the page's
+   * HTML, from the API, or on the server that renders the page's first view.
+   */
+  showFirstPage(answer: Result<'runs.table'>, started: number): void {
+    const first = tableRows(answer.columns);
+    measure('runs-list', started, { runs: first.length });
+    this.rows = first;
+    this.since = answer.now;
+    this.loaded = true;
+    this.error = null;
   }
 
   /** Fetches runs changed since the last sync and merges them in. */

@@ -1,13 +1,21 @@
 /** Light or dark: follows the system until the user picks one, then remembers it. */
+import { THEME_COOKIE } from '../../src-api/run-columns';
+
 type Theme = 'light' | 'dark';
 
-const saved = localStorage.getItem('layerlab.theme') as Theme | null;
-const system: Theme = matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+function initialTheme(): Theme {
+  // On the server that renders the first view, the page's theme is set from the cookie.
+  if (typeof window === 'undefined') return 'light';
+  const saved = localStorage.getItem('layerlab.theme') as Theme | null;
+  return saved ?? (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light');
+}
 
-export const theme = $state<{ name: Theme }>({ name: saved ?? system });
+export const theme = $state<{ name: Theme }>({ name: initialTheme() });
 
 export function applyTheme(): void {
   document.documentElement.dataset.theme = theme.name;
+  // Not in Electron's file:// page, which no server renders.
+  if (location.protocol.startsWith('http')) document.cookie = `${THEME_COOKIE}=${theme.name}; Path=/; SameSite=Strict; Max-Age=31536000`;
 }
 
 export function toggleTheme(): void {

@@ -262,3 +262,77 @@ describe('WebSocket', () => {
     ws.close();
   });
 });
+
+describe('the first view rendered into the page', () => {
+  let dir: string;
+  let renderer: string;
+  let withView: UiServer;
+
+  /** A build: index.html as Vite writes it, and a stand-in for the renderer's server build. */
+  async function startWith(firstView: string | null): Promise<UiServer> {
+    dir = mkdtempSync(join(tmpdir(), 'layerlab-build-'));
+    renderer = join(dir, 'renderer');
+    mkdirSync(renderer);
+    writeFileSync(join(renderer, 'index.html'), '<!doctype html>\n<html lang="en">\n  <head><title>Layerlab</title></head>\n  <body>\n    <div id="app"></div>\n  </body>\n</html>\n');
+    if (firstView !== null) {
+      mkdirSync(join(dir, 'first-view'));
+      writeFileSync(join(dir, 'first-view', 'first-view.js'), firstView);
+    }
+    return startUiServer({ api: f.api, rendererDir: renderer });
+  }
+  afterEach(async () => {
+    await withView?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const STAND_IN = `export const renderFirstView = (page, theme) => '<p>' + page.result.columns.count + ' runs, ' + theme + '</p>';`;
+
+  it('puts the server build’s rendering of the first page into #app, marked, with the page’s data and theme', async () => {
+    f.store.createRun({ name: 'one', config: JSON.stringify(planarConfig()) });
+    withView = await startWith(STAND_IN);
+    expect(withView.firstViewProblem).toBeNull();
+    const cookie = `layerlab_token=${withView.token}`;
+    const page = await getFrom(withView, '/', { cookie });
+    expect(page.body).toContain('<div id="app" data-server-rendered><p>1 runs, light</p></div>');
+    expect(page.body).toContain('<html lang="en">');
+    expect(page.body).toContain('id="layerlab-preload"');
+    // The theme the page saved in its cookie: on <html>, and to the rendering.
+    const dark = await getFrom(withView, '/', { cookie: `${cookie}; layerlab_theme=dark` });
+    expect(dark.body).toContain('<html data-theme="dark" lang="en">');
+    expect(dark.body).toContain('<p>1 runs, dark</p>');
+    // Anything else in that cookie is ignored.
+    const odd = await getFrom(withView, '/', { cookie: `${cookie}; layerlab_theme=%22%3E%3Cscript%3E` });
+    expect(odd.body).toContain('<html lang="en">');
+    expect(odd.body).toContain('<p>1 runs, light</p>');
+  });
+
+  it('leaves #app to the app when the rendering throws, is not built, or does not load; the data still comes', async () => {
+    for (const [build, problem] of [
+      [`export const renderFirstView = () => { throw new Error('boom'); };`, null],
+      [null, /first-view\.js is missing: run 'npm run build'/],
+      ['export const somethingElse = 1;', /exports no renderFirstView/],
+      ['this is not JavaScript', /did not load/],
+    ] as const) {
+      withView = await startWith(build);
+      if (problem) expect(withView.firstViewProblem).toMatch(problem);
+      const page = await getFrom(withView, '/', { cookie: `layerlab_token=${withView.token}` });
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('<div id="app"></div>');
+      expect(page.body).toContain('id="layerlab-preload"');
+      await withView.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+function getFrom(target: UiServer, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port: target.port, path, headers: { host: `127.0.0.1:${target.port}`, ...headers } }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
