@@ -21,7 +21,11 @@ if (target.hasAttribute(SERVER_RENDERED_ATTRIBUTE) && router.route.view === 'run
   firstView.serverRendered = true;
   // The rows are on the page already: the browser paints them first, then the app takes
   // them over (hydrating them and laying out again takes tens of milliseconds).
-  afterNextPaint(() => hydrate(App, { target }));
+  afterNextPaint(() => {
+    hydrate(App, { target });
+    // Tables made later start from the window's height, as in a page the app rendered.
+    firstView.serverRendered = false;
+  });
 } else {
   target.replaceChildren();
   mount(App, { target });

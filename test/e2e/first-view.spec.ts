@@ -21,11 +21,12 @@ test.beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   store = mkdtempSync(join(tmpdir(), 'layerlab-first-view-'));
   const runs = RunStore.open(store);
-  for (let i = 0; i < 60; i++) {
+  // More than the first page (RUNS_FIRST_PAGE, 200), so the rest load behind it.
+  for (let i = 0; i < 260; i++) {
     const config = planarConfig({ hidden: [1 + (i % 8)] });
-    const id = runs.createRun({ name: `run ${i}`, config: JSON.stringify(config), tags: i === 59 ? ['newest'] : [] });
+    const id = runs.createRun({ name: `run ${i}`, config: JSON.stringify(config), tags: i === 259 ? ['newest'] : [] });
     runs.startRun(id);
-    runs.appendMetrics(id, [{ step: 300, key: 'train_cost', value: 0.5 - i / 200 }]);
+    runs.appendMetrics(id, [{ step: 300, key: 'train_cost', value: 0.5 - i / 1000 }]);
     runs.finishRun(id, 'completed');
   }
   runs.close();
@@ -48,8 +49,8 @@ test('a tab shows the runs before any script runs, and the app takes over those 
   const bare = await contextWith(browser, false);
   const still = await bare.newPage();
   await still.goto(ui.url);
-  await expect(still.locator('.spacer .row').first().locator('.name')).toHaveText('run 59');
-  await expect(still.locator('.count')).toHaveText('60 runs');
+  await expect(still.locator('.spacer .row').first().locator('.name')).toHaveText('run 259');
+  await expect(still.locator('.count')).toHaveText('200 runs');
   expect(await still.locator('.spacer .row').count()).toBeGreaterThanOrEqual(20);
   await still.screenshot({ path: `${SHOTS}/first-view-without-scripts.png` });
   await bare.close();
@@ -66,14 +67,26 @@ test('a tab shows the runs before any script runs, and the app takes over those 
   await page.addInitScript(`document.addEventListener('readystatechange', () => {
     if (document.readyState === 'interactive') window.parsedRow = document.querySelector('.spacer .row');
   })`);
+  const tableRequests: unknown[] = [];
+  page.on('websocket', (ws) =>
+    ws.on('framesent', ({ payload }) => {
+      const message = JSON.parse(String(payload)) as { method?: string; params?: unknown };
+      if (message.method === 'runs.table') tableRequests.push(message.params);
+    }),
+  );
   await page.goto(ui.url);
   await page.waitForFunction(`performance.getEntriesByName('layerlab:ws-open').length > 0`);
   expect(await page.evaluate(`window.parsedRow != null && window.parsedRow.isConnected && window.parsedRow === document.querySelector('.spacer .row')`)).toBe(true);
+  // The runs after the first page are asked for once, join, and the loading ends.
+  await expect(page.locator('.count')).toHaveText('260 runs');
+  await page.waitForTimeout(1000);
+  expect(tableRequests).toEqual([{ offset: 200, limit: 2500 }]);
+  await expect(page.locator('.count')).toHaveText('260 runs');
   // And it is live: selecting, sorting, opening.
-  await page.getByRole('checkbox', { name: 'Select run 59' }).check();
+  await page.getByRole('checkbox', { name: 'Select run 259' }).check();
   await expect(page.getByText('1 selected')).toBeVisible();
   await page.getByRole('button', { name: 'Train cost' }).click();
-  await expect(page.locator('.spacer .row').first().locator('.name')).toHaveText('run 59');
+  await expect(page.locator('.spacer .row').first().locator('.name')).toHaveText('run 259');
   await page.getByRole('button', { name: 'Train cost' }).click();
   await expect(page.locator('.spacer .row').first().locator('.name')).toHaveText('run 0');
   await page.screenshot({ path: `${SHOTS}/first-view-hydrated.png` });
