@@ -1,6 +1,6 @@
 /**
  * The renderer's server build: src-renderer/first-view.ts, the runs view rendered to HTML
- * by `layerlab ui` (src-main/ui-server/first-view.ts), into out/first-view/first-view.js.
+ * by `layerlab ui` (src-main/ui-server/first-view.ts), into out/first-view/first-view.mjs.
  * Self-contained (Svelte's server runtime included; the lazy views' chunks beside it, never
  * loaded), so that it loads from the build wherever the CLI runs. `npm run build` makes it after electron-vite's build.
  */
@@ -21,6 +21,7 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'node20',
     minify: false,
-    rollupOptions: { output: { format: 'es', entryFileNames: '[name].js' } },
+    // .mjs: ES modules wherever the folder is, inside a "type": "module" package or not.
+    rollupOptions: { output: { format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'assets/[name]-[hash].mjs' } },
   },
 });

@@ -3,7 +3,7 @@
  * first runs (src-main/ui-server/first-view.ts), so that a new tab shows the runs before
  * the app's code has arrived and run; the app then hydrates it (main.ts). The same
  * components as in the browser, compiled for the server (vite.first-view.config.ts builds
- * this into out/first-view/first-view.js). Rendering runs no effects, so nothing here
+ * this into out/first-view/first-view.mjs). Rendering runs no effects, so nothing here
  * touches the API, the address or the DOM.
  */
 import { render } from 'svelte/server';

@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import type { RenderFirstView } from '../../src-api/run-columns';
 
 /** The server build's entry, in its folder. */
-const ENTRY = 'first-view.js';
+const ENTRY = 'first-view.mjs';
 
 /**
  * The renderer's first-view function from the build in `dir`; null when it is not built or

@@ -276,7 +276,7 @@ describe('the first view rendered into the page', () => {
     writeFileSync(join(renderer, 'index.html'), '<!doctype html>\n<html lang="en">\n  <head><title>Layerlab</title></head>\n  <body>\n    <div id="app"></div>\n  </body>\n</html>\n');
     if (firstView !== null) {
       mkdirSync(join(dir, 'first-view'));
-      writeFileSync(join(dir, 'first-view', 'first-view.js'), firstView);
+      writeFileSync(join(dir, 'first-view', 'first-view.mjs'), firstView);
     }
     return startUiServer({ api: f.api, rendererDir: renderer });
   }
@@ -309,7 +309,7 @@ describe('the first view rendered into the page', () => {
   it('leaves #app to the app when the rendering throws, is not built, or does not load; the data still comes', async () => {
     for (const [build, problem] of [
       [`export const renderFirstView = () => { throw new Error('boom'); };`, null],
-      [null, /first-view\.js is missing: run 'npm run build'/],
+      [null, /first-view\.mjs is missing: run 'npm run build'/],
       ['export const somethingElse = 1;', /exports no renderFirstView/],
       ['this is not JavaScript', /did not load/],
     ] as const) {

@@ -4,7 +4,8 @@
  * given a runs.table answer from a real store. What the page's first paint shows must be
  * safe as HTML and allowed by the CSP, and the app's first render must match it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,15 +15,19 @@ import { type Preloaded, RUNS_FIRST_PAGE, type RenderFirstView } from '../../src
 import { type ApiFixture, openApi, planarConfig } from '../api/helpers';
 
 const root = resolve(import.meta.dirname, '../..');
-let out: string;
+/** A build outside the checkout, as layerlab ui finds one: renderer/ and first-view/ side by side. */
+let base: string;
 let renderFirstView: RenderFirstView;
 
 beforeAll(async () => {
-  out = mkdtempSync(join(tmpdir(), 'layerlab-first-view-'));
+  base = mkdtempSync(join(tmpdir(), 'layerlab-first-view-'));
+  const out = join(base, 'first-view');
   await build({ configFile: join(root, 'vite.first-view.config.ts'), build: { outDir: out }, logLevel: 'silent' });
-  ({ renderFirstView } = (await import(pathToFileURL(join(out, 'first-view.js')).href)) as { renderFirstView: RenderFirstView });
+  ({ renderFirstView } = (await import(pathToFileURL(join(out, 'first-view.mjs')).href)) as { renderFirstView: RenderFirstView });
+  mkdirSync(join(base, 'renderer'));
+  writeFileSync(join(base, 'renderer', 'index.html'), '<!doctype html><html><head></head><body><div id="app"></div></body></html>');
 }, 60_000);
-afterAll(() => rmSync(out, { recursive: true, force: true }));
+afterAll(() => rmSync(base, { recursive: true, force: true }));
 
 async function firstPage(f: ApiFixture): Promise<Preloaded> {
   return { method: 'runs.table', params: RUNS_FIRST_PAGE, result: await f.client.call('runs.table', RUNS_FIRST_PAGE) };
@@ -75,4 +80,39 @@ describe('the first view rendered on the server', () => {
       await empty.close();
     }
   });
+});
+
+describe('layerlab ui with that build', () => {
+  it('loads it from outside the checkout (no package.json says ES module there) and serves the rows in the page', async () => {
+    const store = openApi();
+    store.store.createRun({ name: 'served run', config: JSON.stringify(planarConfig()) });
+    const dir = store.dir;
+    store.store.close();
+    const child = spawn(process.execPath, [join(root, 'bin/layerlab.mjs'), 'ui', '--store', dir, '--port', '0'], {
+      env: { ...process.env, LAYERLAB_RENDERER_DIR: join(base, 'renderer') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let output = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no address in 30 s: ${output}`)), 30_000);
+        child.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const match = /Ctrl-C/.test(output) && /(http:\/\/127\.0\.0\.1:\d+)\/\?token=([\w-]+)/.exec(output);
+          if (match) {
+            clearTimeout(timer);
+            resolve(`${match[1]} ${match[2]}`);
+          }
+        });
+      });
+      expect(output).not.toContain('rendered in the browser only');
+      const [origin, token] = url.split(' ');
+      const page = await (await fetch(`${origin}/`, { headers: { cookie: `layerlab_token=${token}` } })).text();
+      expect(page).toMatch(/<div id="app" data-server-rendered>.*served run/s);
+    } finally {
+      child.kill('SIGINT');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
