@@ -48,6 +48,10 @@ export default defineConfig({
       // No inline scripts or styles: the CSP allows only files from 'self'.
       assetsInlineLimit: 0,
       modulePreload: { polyfill: false },
+      // One stylesheet, linked from the page: a page that came with the runs table's rows
+      // rendered by the server paints them styled before the app's code (app.ts, loaded
+      // by main.ts) and its components are loaded.
+      cssCodeSplit: false,
       rollupOptions: { input: resolve(root, 'src-renderer/index.html') },
     },
   },

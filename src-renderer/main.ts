@@ -1,36 +1,18 @@
-/** The renderer's entry: theme first (no flash), then the app. */
-import { hydrate, mount } from 'svelte';
+/**
+ * The renderer's entry: the styles, then the app (app.ts). A page that came with the runs
+ * table's first rows rendered by `layerlab ui` (first-view.ts) shows them on its own: the
+ * app's code is fetched, compiled and run only once they are on screen, so that none of
+ * it delays them (in a new tab it took the main thread 50–70 ms before their first paint),
+ * and then takes them over.
+ */
 import './styles.css';
 import { SERVER_RENDERED_ATTRIBUTE } from '../src-api/run-columns';
-import App from './components/App.svelte';
-import { afterNextPaint, firstView } from './lib/first-view';
-import { measure } from './lib/perf';
-import { router } from './state/router.svelte';
-import { runs } from './state/runs.svelte';
-import { applyTheme } from './state/theme.svelte';
+import { FIRST_ROW_TIMING, afterShown } from './lib/first-view';
+import { chosenTheme } from './lib/theme-choice';
 
-// For the benchmark: from navigation start until the app's code has loaded and runs.
-measure('app-start', 0, {});
-applyTheme();
-const target = document.getElementById('app')!;
-// `layerlab ui` renders the runs table's first rows into the page (first-view.ts), shown
-// before this code arrives. The app takes them over (hydrates them) when it opens on that
-// table with the same runs (the page's data block, which the runs state has taken);
-// otherwise (another view in the address, or no runs taken) it starts afresh.
-if (target.hasAttribute(SERVER_RENDERED_ATTRIBUTE) && router.route.view === 'runs' && runs.loaded) {
-  firstView.serverRendered = true;
-  // The rows are on the page already: the browser paints them first, then the app takes
-  // them over (hydrating them and laying out again takes tens of milliseconds).
-  afterNextPaint(() => {
-    hydrate(App, { target });
-    // Tables made later start from the window's height, as in a page the app rendered.
-    firstView.serverRendered = false;
-  });
-} else {
-  target.replaceChildren();
-  mount(App, { target });
-}
+// The theme before the first paint (no flash); the app keeps it (state/theme.svelte.ts).
+document.documentElement.dataset.theme = chosenTheme();
 
-// Once the first view is up and the page idle: compile Chart.js by drawing off screen, so
-// that the first loss curve opened draws at full speed (lib/chart-warmup.ts).
-requestIdleCallback(() => void import('./lib/chart-warmup').then((m) => m.warmUpCharts()).catch(() => {}), { timeout: 5000 });
+const startApp = () => void import('./app');
+if (document.getElementById('app')?.hasAttribute(SERVER_RENDERED_ATTRIBUTE)) afterShown(FIRST_ROW_TIMING, startApp);
+else startApp();

@@ -1,16 +1,8 @@
 /** Light or dark: follows the system until the user picks one, then remembers it. */
 import { THEME_COOKIE } from '../../src-api/run-columns';
+import { THEME_KEY, type Theme, chosenTheme } from '../lib/theme-choice';
 
-type Theme = 'light' | 'dark';
-
-function initialTheme(): Theme {
-  // On the server that renders the first view, the page's theme is set from the cookie.
-  if (typeof window === 'undefined') return 'light';
-  const saved = localStorage.getItem('layerlab.theme') as Theme | null;
-  return saved ?? (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light');
-}
-
-export const theme = $state<{ name: Theme }>({ name: initialTheme() });
+export const theme = $state<{ name: Theme }>({ name: chosenTheme() });
 
 export function applyTheme(): void {
   document.documentElement.dataset.theme = theme.name;
@@ -20,7 +12,7 @@ export function applyTheme(): void {
 
 export function toggleTheme(): void {
   theme.name = theme.name === 'dark' ? 'light' : 'dark';
-  localStorage.setItem('layerlab.theme', theme.name);
+  localStorage.setItem(THEME_KEY, theme.name);
   applyTheme();
 }
 

@@ -1,0 +1,16 @@
+/**
+ * Which theme the page opens in: the one the user picked (kept in localStorage), else the
+ * system's. Plain code (no Svelte state), so that the entry (main.ts) can set it before the
+ * page's first paint; the theme state (state/theme.svelte.ts) starts from it.
+ */
+export type Theme = 'light' | 'dark';
+
+export const THEME_KEY = 'layerlab.theme';
+
+export function chosenTheme(): Theme {
+  // On the server that renders the first view, the page's theme is set from the cookie.
+  if (typeof window === 'undefined') return 'light';
+  const saved = localStorage.getItem(THEME_KEY);
+  if (saved === 'light' || saved === 'dark') return saved;
+  return matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+}
