@@ -61,11 +61,18 @@ export interface Preloaded {
  * server build exports (src-renderer/first-view.ts, built into out/first-view/) and
  * `layerlab ui` puts into the page's `#app`, marked with SERVER_RENDERED_ATTRIBUTE.
  */
-export type RenderFirstView = (page: Preloaded, theme: 'light' | 'dark') => string;
+export type RenderFirstView = (page: Preloaded, theme: Theme) => string;
+
+export type Theme = 'light' | 'dark';
+
+/** A saved theme (a cookie's or localStorage's value), or null when it is not one. */
+export function asTheme(value: string | null): Theme | null {
+  return value === 'light' || value === 'dark' ? value : null;
+}
 
 /**
- * The cookie in which the page keeps its theme ('light' or 'dark'), so that `layerlab ui`
- * renders the first view in it.
+ * The cookie in which the page keeps its theme, so that `layerlab ui` renders the first
+ * view in it.
  */
 export const THEME_COOKIE = 'layerlab_theme';
 

@@ -1,4 +1,7 @@
-/** The app, started by the entry (main.ts): theme first (no flash), then the views. */
+/**
+ * The app, started by the entry (main.ts), which has set the theme already: the theme's
+ * state takes over (and keeps it in the cookie the server reads), then the views.
+ */
 import { hydrate, mount } from 'svelte';
 import { SERVER_RENDERED_ATTRIBUTE } from '../src-api/run-columns';
 import App from './components/App.svelte';

@@ -2,7 +2,7 @@
  * The runs view's first rows as HTML, rendered here from the same first page of runs that
  * the page carries as data: a new browser tab paints them as soon as the HTML and the
  * stylesheet are in, before the app's scripts have been fetched, compiled and run (the
- * app then hydrates them: src-renderer/main.ts). The renderer's server build does the
+ * app then hydrates them: src-renderer/app.ts). The renderer's server build does the
  * rendering (src-renderer/first-view.ts, built by `npm run build` into out/first-view/):
  * this process only loads it from the build, like the rest of the built renderer, and
  * never imports the renderer's sources.

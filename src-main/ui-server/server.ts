@@ -16,7 +16,7 @@ import { responseText } from '../api/raw-json';
 import type { LayerlabApi } from '../api/service';
 import { MAX_IMPORT_BYTES, inspectFile, saveImport } from '../api/imports';
 import { COOKIE, cookie, hostAllowed, newToken, originAllowed, requestToken, tokensEqual } from './auth';
-import { PRELOAD_ELEMENT, type Preloaded, RUNS_FIRST_PAGE, THEME_COOKIE } from '../../src-api/run-columns';
+import { PRELOAD_ELEMENT, type Preloaded, RUNS_FIRST_PAGE, THEME_COOKIE, type Theme, asTheme } from '../../src-api/run-columns';
 import { listRunColumns } from '../api/runs-list';
 import { loadFirstView } from './first-view';
 import { jsonDataBlock, securityHeaders, serveFile, serveIndex } from './static-files';
@@ -90,8 +90,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       return;
     }
     if (url.pathname === '/' || url.pathname === '/index.html') {
-      const saved = cookie(req, THEME_COOKIE);
-      const theme = saved === 'dark' || saved === 'light' ? saved : null;
+      const theme = asTheme(cookie(req, THEME_COOKIE));
       await serveIndex(rendererDir, { theme, parts: () => firstPage(theme ?? 'light') }, res);
       return;
     }
@@ -105,7 +104,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
    * has run. If the store cannot list now, neither: the page asks over the WebSocket and
    * shows the error. If the rendering fails, the app renders the rows.
    */
-  function firstPage(theme: 'light' | 'dark'): { head: string; app: string } {
+  function firstPage(theme: Theme): { head: string; app: string } {
     let preloaded: Preloaded;
     try {
       const result = listRunColumns(api.store, RUNS_FIRST_PAGE, new Map(), (id) => api.trainer.unrecorded(id));

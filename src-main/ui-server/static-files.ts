@@ -6,7 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
-import { SERVER_RENDERED_ATTRIBUTE } from '../../src-api/run-columns';
+import { SERVER_RENDERED_ATTRIBUTE, type Theme } from '../../src-api/run-columns';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -115,7 +115,7 @@ export function firstFilesLink(html: string): string {
 /** What a request's page adds to index.html. */
 export interface PageAdditions {
   /** The theme the page is rendered in, as `<html data-theme>`; null leaves it to the app. */
-  theme: 'light' | 'dark' | null;
+  theme: Theme | null;
   /**
    * Made once the page's start has gone out: HTML for the end of its <head>, and the
    * server-rendered first view for its `#app` ('' for none; else `#app` is marked

@@ -10,6 +10,7 @@ import { connection } from '../state/connection.svelte';
 import { EventsMessage, LIGHT_RESULTS, Response } from './messages';
 import { describeIssue } from './shape';
 import { PRELOAD_ELEMENT } from '../../src-api/run-columns';
+import { onServer } from './first-view';
 import { WebSocketTransport, bridge, ipcTransport } from './transport';
 
 /** A failed call: the server's error code and message (and a config's issues), or 'malformed'. */
@@ -84,7 +85,7 @@ const noTransport: Transport = {
 };
 
 function makeClient(): RendererClient {
-  if (typeof window === 'undefined') return new RendererClient(noTransport);
+  if (onServer) return new RendererClient(noTransport);
   const b = bridge();
   if (b) {
     connection.state = 'open';

@@ -5,6 +5,12 @@
 export const firstView = { serverRendered: false };
 
 /**
+ * Whether this code runs in `layerlab ui`, rendering the first view (no window, no
+ * address, no DOM): the modules that the runs view imports do nothing browser-only then.
+ */
+export const onServer = typeof window === 'undefined';
+
+/**
  * The height of the runs table's body (px) that the server renders rows for; the page
  * corrects it once laid out. Enough rows for a full-height window on a 1080-pixel screen.
  */

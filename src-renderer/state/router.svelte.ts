@@ -2,6 +2,8 @@
  * Which view is open, in the address's hash so that Back, Forward and reload work:
  * #/runs, #/new, #/run/ID, #/compare/ID,ID,…, #/sweeps, #/sweep/ID, #/welcome, #/settings.
  */
+import { onServer } from '../lib/first-view';
+
 export type Route =
   | { view: 'runs' }
   | { view: 'new' }
@@ -46,13 +48,10 @@ export function href(route: Route): string {
   }
 }
 
-// On the server that renders the page's first view (src-renderer/first-view.ts) there is
-// no address: the runs table.
-const inBrowser = typeof window !== 'undefined';
+// On the server that renders the page's first view there is no address: the runs table.
+export const router = $state<{ route: Route }>({ route: onServer ? { view: 'runs' } : parse(location.hash) });
 
-export const router = $state<{ route: Route }>({ route: inBrowser ? parse(location.hash) : { view: 'runs' } });
-
-if (inBrowser) {
+if (!onServer) {
   window.addEventListener('hashchange', () => {
     router.route = parse(location.hash);
   });

@@ -1,6 +1,6 @@
 /** Light or dark: follows the system until the user picks one, then remembers it. */
-import { THEME_COOKIE } from '../../src-api/run-columns';
-import { THEME_KEY, type Theme, chosenTheme } from '../lib/theme-choice';
+import { THEME_COOKIE, type Theme } from '../../src-api/run-columns';
+import { THEME_KEY, chosenTheme } from '../lib/theme-choice';
 
 export const theme = $state<{ name: Theme }>({ name: chosenTheme() });
 
