@@ -122,7 +122,7 @@ export class ExperimentForm {
 
   /** Softmax for a label with more than two classes, as the generators with classes do. */
   private fitOutput(): void {
-    if ((this.file?.values?.[this.csvLabel]?.length ?? 0) > 2) this.output = 'softmax';
+    if ((this.labelClasses?.length ?? 0) > 2) this.output = 'softmax';
   }
 
   toggleFeature(column: string): void {
