@@ -220,6 +220,8 @@ class Trainer {
   private readonly dropoutRng;
   private readonly hasDropout: boolean;
   private updates = 0;
+  /** The first step the loop has not run yet (see steps). */
+  private nextStep = 0;
   /** Copies of the data this run made in the kernels' memory (Network.resident), disposed when it ends. */
   private readonly copies: Matrix[] = [];
   private best: { value: number; step: number; params: Float64Array[] | null; waited: number } | null = null;
@@ -345,20 +347,28 @@ class Trainer {
   }
 
   async run(): Promise<TrainResult> {
-    return (await this.steps()) ?? this.finish('completed', this.total);
+    for (;;) {
+      const ended = this.steps();
+      if (ended) return ended;
+      if (this.nextStep >= this.total) return this.finish('completed', this.total);
+      await this.yieldTurn();
+    }
   }
 
   /**
-   * The training loop: null when every step ran, else how the run ended early. A run's
-   * normal end is recorded by run(), outside this loop's optimized code: that path runs
-   * once, at the end of a process's first trial, and reaching it inside the loop's code
-   * threw that code away (no type feedback there yet) to compile it again in the second.
+   * The training loop, from nextStep until a turn of the event loop is due or the last
+   * step ran (null, with nextStep after it), or until the run ends early (how it ended). It is synchronous: an async
+   * function creates its promise on entry, and code V8 optimized during a process's first
+   * run could lack feedback there and was thrown away when the second run entered it. A
+   * run's normal end is recorded by run(), outside this loop's optimized code: that path
+   * runs once, at the end of a process's first trial, and reaching it inside the loop's
+   * code threw that code away (no type feedback there yet) to compile it again.
    */
-  private async steps(): Promise<TrainResult | null> {
+  private steps(): TrainResult | null {
     // Everything is read inside the loop: what a function reads before its loop on its
-    // first call has no type feedback yet (V8 allots it after a few calls), and this one
-    // is called once a run, so its compiled code would stop there at the next run's start.
-    for (let step = 0; step < this.total; step++) {
+    // first calls has no type feedback yet (V8 allots it after a few calls), so its
+    // compiled code would stop there at a later entry.
+    for (let step = this.nextStep; step < this.total; step++) {
       const total = this.total;
       if (this.signal?.aborted) return this.finish('cancelled', step, 'cancelled by request');
       const lr = learningRateAt(this.settings.learningRate, step, this.settings.decay);
@@ -372,9 +382,13 @@ class Trainer {
         const done = this.unit === 'iteration' ? step : step + 1;
         return this.finish('stopped', done, `no improvement in ${this.settings.earlyStopping!.metric}`);
       }
-      // Awaiting only when a turn is due: an await per iteration costs more than
-      // a small network's whole iteration.
-      if (this.yieldDue(step)) await this.yieldTurn();
+      // Returning to run() only when a turn is due (an await per iteration costs more
+      // than a small network's whole iteration), and after the last step by the same
+      // path: code after the loop would be reached first at a process's first run's end.
+      if (step === total - 1 || this.yieldDue(step)) {
+        this.nextStep = step + 1;
+        return null;
+      }
     }
     return null;
   }
