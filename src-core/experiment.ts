@@ -75,17 +75,32 @@ export interface ExperimentResult extends TrainResult {
 
 /** Data for one source: generated here, or loaded by the caller. */
 export async function loadSource(source: DataSource, role: 'train' | 'test', files: ExperimentFiles): Promise<LoadedData> {
-  if ('generator' in source) {
-    const d = generateDataset(source.generator, {
-      m: source.m,
-      noise: source.noise,
-      seed: source.seed,
-      rng: source.rng,
-      classes: source.classes,
-    });
-    return { X: d.X, Y: d.Y };
-  }
+  if ('generator' in source) return drawn(source, role);
   return files.loadData(source, role);
+}
+
+/**
+ * The last generated training set and test set, each with what it was drawn from. A sweep's trial process trains
+ * trial after trial on the same generated data (sweeps vary the model and the training
+ * far more often than the data): drawing it again cost every trial a few ms, and V8 about
+ * 40 ms of compiling in a process's second and third trials, once the generators became hot.
+ * Callers get copies, so what a run does to its matrices never reaches the next run. Only
+ * datasets of up to KEPT_VALUES numbers are kept, so that a process does not hold a large
+ * draw it may not need again.
+ */
+const lastDrawn: Record<'train' | 'test', { key: string; X: Matrix; Y: Matrix } | null> = { train: null, test: null };
+const KEPT_VALUES = 1_000_000;
+
+function drawn(source: GeneratorSource, role: 'train' | 'test'): LoadedData {
+  const { generator, m, noise, seed, rng, classes } = source;
+  const key = JSON.stringify([generator, m, noise ?? null, seed, rng, classes ?? null]);
+  let kept = lastDrawn[role];
+  if (kept?.key !== key) {
+    const d = generateDataset(generator, { m, noise, seed, rng, classes });
+    if (d.X.size + d.Y.size > KEPT_VALUES) return { X: d.X, Y: d.Y };
+    kept = lastDrawn[role] = { key, X: d.X, Y: d.Y };
+  }
+  return { X: kept.X.clone(), Y: kept.Y.clone() };
 }
 
 /** Loads, splits, normalizes and shapes the data; builds and initializes the network. */
