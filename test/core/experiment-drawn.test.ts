@@ -16,7 +16,7 @@ const draws = vi.mocked(datasets.generateDataset);
 const noFiles: ExperimentFiles = {
   loadData: () => Promise.reject(new Error('generated data reads no file')),
 };
-const planar = (seed: number, m = 400): GeneratorSource => ({ generator: 'planar', m, seed, rng: 'numpy' });
+const planar = (seed: number, m = 400): GeneratorSource => ({ generator: 'planar', m, noise: 0.2, seed, rng: 'numpy' });
 
 describe('generated data', () => {
   beforeEach(() => {
@@ -28,7 +28,7 @@ describe('generated data', () => {
     const second = await loadSource(planar(101), 'train', noFiles);
     expect(draws).toHaveBeenCalledTimes(1);
     // What the generator itself draws (its real output, not the copy's).
-    const real = (await vi.importActual<typeof datasets>('../../src-core/datasets')).generateDataset('planar', { m: 400, seed: 101, rng: 'numpy' });
+    const real = (await vi.importActual<typeof datasets>('../../src-core/datasets')).generateDataset('planar', { m: 400, noise: 0.2, seed: 101, rng: 'numpy' });
     for (const d of [first, second]) {
       expect(Array.from(d.X.data)).toEqual(Array.from(real.X.data));
       expect(Array.from(d.Y.data)).toEqual(Array.from(real.Y.data));
@@ -48,8 +48,8 @@ describe('generated data', () => {
     await loadSource({ ...planar(103), noise: 0.3 }, 'train', noFiles);
     await loadSource({ ...planar(103), rng: 'default' }, 'train', noFiles);
     await loadSource(planar(103, 399), 'train', noFiles);
-    await loadSource({ generator: 'blobs', m: 400, seed: 103, rng: 'numpy', classes: 3 }, 'train', noFiles);
-    await loadSource({ generator: 'blobs', m: 400, seed: 103, rng: 'numpy', classes: 4 }, 'train', noFiles);
+    await loadSource({ generator: 'blobs', m: 400, noise: 1, seed: 103, rng: 'numpy', classes: 3 }, 'train', noFiles);
+    await loadSource({ generator: 'blobs', m: 400, noise: 1, seed: 103, rng: 'numpy', classes: 4 }, 'train', noFiles);
     expect(draws).toHaveBeenCalledTimes(7);
     expect(Array.from(a.X.data)).not.toEqual(Array.from(b.X.data));
   });
