@@ -585,9 +585,13 @@ class Trainer {
     return result;
   }
 
-  /** Whether to give the event loop a turn now; the clock is read every 16 steps. */
+  /**
+   * Whether to give the event loop a turn now. The clock is read every 16 iterations (a
+   * small network's iteration takes microseconds) and after every epoch: an epoch of a
+   * large dataset can take seconds, and a cancel or stop waited for 16 of them.
+   */
   private yieldDue(step: number): boolean {
-    if ((step & 15) !== 15) return false;
+    if (this.unit === 'iteration' && (step & 15) !== 15) return false;
     const now = performance.now();
     if (now - this.lastYield < this.yieldEveryMs) return false;
     this.lastYield = now;

@@ -212,6 +212,35 @@ describe('divergence, cancellation, early stopping and progress', () => {
     expect(turns).toBeGreaterThan(0);
   });
 
+  it('gives the event loop a turn after every epoch when one is due, so that a cancel does not wait for 16 epochs', async () => {
+    const { X, Y } = xorLike();
+    const turnsAfter: number[] = [];
+    let epochsLogged = 0;
+    const controller = new AbortController();
+    const run = (cancel: boolean) =>
+      train(smallNet(), { X, Y }, settings({ learningRate: 0.1, schedule: { epochs: 6, batchSize: 8 }, logEvery: 1 }), {
+        signal: controller.signal,
+        // Every check finds a turn due.
+        yieldEveryMs: 0,
+        onProgress: (event) => {
+          if (event.entry) epochsLogged = event.step + 1;
+        },
+        yieldTurn: () => {
+          turnsAfter.push(epochsLogged);
+          if (cancel) controller.abort();
+          return Promise.resolve();
+        },
+      });
+    const whole = await run(false);
+    expect(whole.status).toBe('completed');
+    // After epochs 1-5; the last epoch ends the run without a turn.
+    expect(turnsAfter).toEqual([1, 2, 3, 4, 5]);
+    turnsAfter.length = 0;
+    const cancelled = await run(true);
+    expect(cancelled.status).toBe('cancelled');
+    expect(cancelled.steps).toBe(1);
+  });
+
   it('stops early on a test metric and restores the best parameters', async () => {
     const { X, Y } = xorLike(128);
     const Xtest = Matrix.from(2, 4, [1, -1, 1, -1, 1, 1, -1, -1]);
