@@ -80,13 +80,13 @@ export async function loadSource(source: DataSource, role: 'train' | 'test', fil
 }
 
 /**
- * The last generated training set and test set, each with what it was drawn from. A sweep's trial process trains
- * trial after trial on the same generated data (sweeps vary the model and the training
- * far more often than the data): drawing it again cost every trial a few ms, and V8 about
- * 40 ms of compiling in a process's second and third trials, once the generators became hot.
- * Callers get copies, so what a run does to its matrices never reaches the next run. Only
- * datasets of up to KEPT_VALUES numbers are kept, so that a process does not hold a large
- * draw it may not need again.
+ * The last generated training set and test set, each with what it was drawn from. A
+ * sweep's trial process trains trial after trial on the same generated data (sweeps vary
+ * the model and the training far more often than the data): drawing it again cost every
+ * trial a few ms, and V8 about 40 ms of compiling in a process's second and third trials,
+ * once the generators became hot. Callers get copies, so what a run does to its matrices
+ * never reaches the next run. Only datasets of up to KEPT_VALUES numbers are kept, so
+ * that a process does not hold a large draw it may not need again.
  */
 const lastDrawn: Record<'train' | 'test', { key: string; X: Matrix; Y: Matrix } | null> = { train: null, test: null };
 const KEPT_VALUES = 1_000_000;

@@ -357,12 +357,13 @@ class Trainer {
 
   /**
    * The training loop, from nextStep until a turn of the event loop is due or the last
-   * step ran (null, with nextStep after it), or until the run ends early (how it ended). It is synchronous: an async
-   * function creates its promise on entry, and code V8 optimized during a process's first
-   * run could lack feedback there and was thrown away when the second run entered it. A
-   * run's normal end is recorded by run(), outside this loop's optimized code: that path
-   * runs once, at the end of a process's first trial, and reaching it inside the loop's
-   * code threw that code away (no type feedback there yet) to compile it again.
+   * step ran (null, with nextStep after it), or until the run ends early (how it ended).
+   * It is synchronous: an async function creates its promise on entry, and code V8
+   * optimized during a process's first run could lack feedback there and was thrown away
+   * when the second run entered it. A run's normal end is recorded by run(), outside this
+   * loop's optimized code: that path runs once, at the end of a process's first trial, and
+   * reaching it inside the loop's code threw that code away (no type feedback there yet)
+   * to compile it again.
    */
   private steps(): TrainResult | null {
     // Everything is read inside the loop: what a function reads before its loop on its
