@@ -122,7 +122,21 @@ interface StepOutcome {
   cost: number | null;
   entry?: HistoryEntry;
   stop?: boolean;
+  /** An epoch paused between mini-batches for a turn of the event loop; the same step goes on after it. */
+  paused?: boolean;
 }
+
+/** An epoch's progress between mini-batches, kept while it pauses for a turn of the event loop. */
+interface EpochProgress {
+  /** The first example (in the epoch's order) of the next mini-batch. */
+  next: number;
+  /** The example-weighted sum of the mini-batch costs so far. */
+  costSum: number;
+  /** The epoch's shuffled order of examples, or null for one full batch. */
+  order: Int32Array | null;
+}
+
+const PAUSED: StepOutcome = { cost: null, paused: true };
 
 export interface Evaluation {
   cost: number;
@@ -222,6 +236,8 @@ class Trainer {
   private updates = 0;
   /** The first step the loop has not run yet (see steps). */
   private nextStep = 0;
+  /** The current epoch's progress while it pauses between mini-batches (see epoch), else null. */
+  private epochProgress: EpochProgress | null = null;
   /** Copies of the data this run made in the kernels' memory (Network.resident), disposed when it ends. */
   private readonly copies: Matrix[] = [];
   private best: { value: number; step: number; params: Float64Array[] | null; waited: number } | null = null;
@@ -375,6 +391,10 @@ class Trainer {
       const lr = learningRateAt(this.settings.learningRate, step, this.settings.decay);
       const logged = step % this.settings.logEvery === 0 || step === total - 1;
       const outcome = this.unit === 'iteration' ? this.iteration(step, lr, logged) : this.epoch(step, lr, logged);
+      if (outcome === PAUSED) {
+        this.nextStep = step;
+        return null;
+      }
       if (outcome.cost !== null && !Number.isFinite(outcome.cost)) {
         return this.finish('diverged', step, `the cost became ${outcome.cost} at ${this.unit} ${step}`);
       }
@@ -434,19 +454,30 @@ class Trainer {
     const size = Math.min(this.batchSize, m);
     // Seeds wrap at 2^32, the range NumPy accepts.
     const seed = (this.settings.shuffleSeed + epoch) % 2 ** 32;
-    const order = size >= m ? null : createRng(seed, this.settings.rng).permutation(m);
-    let total = 0;
-    for (let start = 0; start < m; start += size) {
+    const progress = (this.epochProgress ??= { next: 0, costSum: 0, order: size >= m ? null : createRng(seed, this.settings.rng).permutation(m) });
+    const order = progress.order;
+    for (let start = progress.next; start < m; start += size) {
       const end = Math.min(m, start + size);
       const idx = order ? order.subarray(start, end) : null;
       const Xb = idx ? gatherColumns(X, idx, this.batchBuffer('X', X.rows, end - start)) : X;
       const Yb = idx ? gatherColumns(Y, idx, this.batchBuffer('Y', Y.rows, end - start)) : Y;
       const cost = this.forward(Xb, Yb);
-      if (!Number.isFinite(cost)) return { cost };
-      total += cost * (end - start);
+      if (!Number.isFinite(cost)) {
+        this.epochProgress = null;
+        return { cost };
+      }
+      progress.costSum += cost * (end - start);
       this.backwardAndUpdate(Xb, Yb, lr);
+      // An epoch of a large dataset can take seconds: it pauses between mini-batches when
+      // a turn of the event loop is due, so that a cancel or stop is heard within one. The
+      // clock is read every 16 mini-batches (a small one takes a few microseconds).
+      if (((start / size) & 15) === 15 && end < m && this.turnDue()) {
+        progress.next = end;
+        return PAUSED;
+      }
     }
-    const cost = total / m;
+    this.epochProgress = null;
+    const cost = progress.costSum / m;
     if (!logged) return { cost };
     const entry = this.record(epoch, cost, lr, evaluate(this.net, X, Y).accuracy, this.testMetrics());
     return { cost, entry, stop: this.shouldStop(epoch, entry) };
@@ -593,6 +624,11 @@ class Trainer {
    */
   private yieldDue(step: number): boolean {
     if (this.unit === 'iteration' && (step & 15) !== 15) return false;
+    return this.turnDue();
+  }
+
+  /** Whether yieldEveryMs have passed since the last turn (noting the time of this one if so). */
+  private turnDue(): boolean {
     const now = performance.now();
     if (now - this.lastYield < this.yieldEveryMs) return false;
     this.lastYield = now;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ActivationName } from '../../src-core/activations';
 import { Matrix } from '../../src-core/matrix';
 import { Network } from '../../src-core/network';
-import { DEFAULT_TRAIN_SETTINGS, evaluate, train, type TrainSettings } from '../../src-core/train';
+import { DEFAULT_TRAIN_SETTINGS, evaluate, train, type TrainHooks, type TrainSettings } from '../../src-core/train';
 import { expectClose, loadFixture, toMatrix, type FixtureMatrix } from '../helpers/fixtures';
 
 interface Fixtures {
@@ -216,29 +216,56 @@ describe('divergence, cancellation, early stopping and progress', () => {
     const { X, Y } = xorLike();
     const turnsAfter: number[] = [];
     let epochsLogged = 0;
-    const controller = new AbortController();
-    const run = (cancel: boolean) =>
-      train(smallNet(), { X, Y }, settings({ learningRate: 0.1, schedule: { epochs: 6, batchSize: 8 }, logEvery: 1 }), {
-        signal: controller.signal,
-        // Every check finds a turn due.
-        yieldEveryMs: 0,
-        onProgress: (event) => {
-          if (event.entry) epochsLogged = event.step + 1;
-        },
-        yieldTurn: () => {
-          turnsAfter.push(epochsLogged);
-          if (cancel) controller.abort();
-          return Promise.resolve();
-        },
-      });
-    const whole = await run(false);
-    expect(whole.status).toBe('completed');
+    // One full batch an epoch, so that every turn comes between two epochs.
+    const result = await train(smallNet(), { X, Y }, settings({ learningRate: 0.1, schedule: { epochs: 6, batchSize: 64 }, logEvery: 1 }), {
+      // Every check finds a turn due.
+      yieldEveryMs: 0,
+      onProgress: (event) => {
+        if (event.entry) epochsLogged = event.step + 1;
+      },
+      yieldTurn: () => {
+        turnsAfter.push(epochsLogged);
+        return Promise.resolve();
+      },
+    });
+    expect(result.status).toBe('completed');
     // After epochs 1-5; the last epoch ends the run without a turn.
     expect(turnsAfter).toEqual([1, 2, 3, 4, 5]);
-    turnsAfter.length = 0;
-    const cancelled = await run(true);
-    expect(cancelled.status).toBe('cancelled');
-    expect(cancelled.steps).toBe(1);
+  });
+
+  it('pauses an epoch between mini-batches for a due turn, and goes on exactly where it paused', async () => {
+    const { X, Y } = xorLike();
+    const run = (yieldEveryMs: number, hooks: Partial<TrainHooks> = {}) => {
+      const net = smallNet();
+      const trained = train(net, { X, Y }, settings({ learningRate: 0.1, schedule: { epochs: 6, batchSize: 2 }, logEvery: 1 }), {
+        yieldEveryMs,
+        yieldTurn: () => Promise.resolve(),
+        ...hooks,
+      });
+      return trained.then((result) => ({ result, net }));
+    };
+    const unpaused = await run(1e9);
+    let turns = 0;
+    const paused = await run(0, { yieldTurn: () => (turns++, Promise.resolve()) });
+    // 32 mini-batches an epoch, the clock read after every 16th: a turn after the 16th
+    // (after the 32nd the epoch ends), and one between epochs.
+    expect(turns).toBe(6 + 5);
+    expect(paused.result.status).toBe('completed');
+    expect(paused.result.history).toEqual(unpaused.result.history);
+    const params = (net: Network) => net.parameters().map((p) => Array.from(p.value.data));
+    expect(params(paused.net)).toEqual(params(unpaused.net));
+
+    // A cancel is heard at the first turn, within the first epoch.
+    const controller = new AbortController();
+    const cancelled = await run(0, {
+      signal: controller.signal,
+      yieldTurn: () => {
+        controller.abort();
+        return Promise.resolve();
+      },
+    });
+    expect(cancelled.result.status).toBe('cancelled');
+    expect(cancelled.result.steps).toBe(0);
   });
 
   it('stops early on a test metric and restores the best parameters', async () => {
