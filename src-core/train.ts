@@ -452,9 +452,7 @@ class Trainer {
     const { X, Y } = this.data;
     const m = X.cols;
     const size = Math.min(this.batchSize, m);
-    // Seeds wrap at 2^32, the range NumPy accepts.
-    const seed = (this.settings.shuffleSeed + epoch) % 2 ** 32;
-    const progress = (this.epochProgress ??= { next: 0, costSum: 0, order: size >= m ? null : createRng(seed, this.settings.rng).permutation(m) });
+    const progress = (this.epochProgress ??= this.newEpoch(epoch, m, size));
     const order = progress.order;
     for (let start = progress.next; start < m; start += size) {
       const end = Math.min(m, start + size);
@@ -615,6 +613,13 @@ class Trainer {
     if (reason) result.reason = reason;
     if (this.best) result.bestStep = this.best.step;
     return result;
+  }
+
+  /** A new epoch's progress: its examples shuffled, unless one mini-batch takes them all. */
+  private newEpoch(epoch: number, m: number, size: number): EpochProgress {
+    // Seeds wrap at 2^32, the range NumPy accepts.
+    const seed = (this.settings.shuffleSeed + epoch) % 2 ** 32;
+    return { next: 0, costSum: 0, order: size >= m ? null : createRng(seed, this.settings.rng).permutation(m) };
   }
 
   /**
