@@ -93,7 +93,7 @@ const KEPT_VALUES = 1_000_000;
 
 function drawn(source: GeneratorSource, role: 'train' | 'test'): LoadedData {
   const { generator, m, noise, seed, rng, classes } = source;
-  const key = JSON.stringify([generator, m, noise ?? null, seed, rng, classes ?? null]);
+  const key = JSON.stringify([generator, m, noise, seed, rng, classes]);
   let kept = lastDrawn[role];
   if (kept?.key !== key) {
     const d = generateDataset(generator, { m, noise, seed, rng, classes });

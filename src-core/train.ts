@@ -122,8 +122,6 @@ interface StepOutcome {
   cost: number | null;
   entry?: HistoryEntry;
   stop?: boolean;
-  /** An epoch paused between mini-batches for a turn of the event loop; the same step goes on after it. */
-  paused?: boolean;
 }
 
 /** An epoch's progress between mini-batches, kept while it pauses for a turn of the event loop. */
@@ -136,7 +134,11 @@ interface EpochProgress {
   order: Int32Array | null;
 }
 
-const PAUSED: StepOutcome = { cost: null, paused: true };
+/**
+ * What epoch() returns when it paused between mini-batches for a turn of the event loop
+ * (the same step goes on after it). The loop knows it by identity, a pointer compare.
+ */
+const PAUSED: StepOutcome = { cost: null };
 
 export interface Evaluation {
   cost: number;
